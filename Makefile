@@ -1,0 +1,71 @@
+# tierroute: `make run` starts the embedded default, `make test` sets up everything and tests it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST := $(BIN)/pytest
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help venv testbed prometheus lint types imports test test-unit test-crd test-integration \
+        test-e2e crds run perf dev-cluster clean lock
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install tierroute with its dev extra
+
+lock:  ## refresh constraints.txt from a fresh install of the dev extra
+	rm -rf /tmp/tierroute-lock && $(PYTHON) -m venv /tmp/tierroute-lock
+	/tmp/tierroute-lock/bin/pip install --quiet '.[dev]'
+	/tmp/tierroute-lock/bin/pip freeze --exclude tierroute | grep -v '^-e' > constraints.txt
+
+testbed:  ## build (or reuse from cache) etcd, kube-apiserver, kube-controller-manager, kubectl, helm
+	tests/testbed/build.sh
+
+prometheus:  ## install Prometheus from Debian's packages when it is missing
+	@command -v prometheus >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	  else echo "prometheus missing: run 'sudo apt-get install prometheus'"; fi; }
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(STAMP)  ## mypy --strict on our packages
+	$(BIN)/mypy
+
+imports: $(STAMP)  ## import-linter contracts between the planes
+	$(BIN)/lint-imports
+
+test-unit: $(STAMP)  ## pure core
+	$(PYTEST) tests/unit
+
+test-integration: $(STAMP)  ## real processes over HTTP, no Kubernetes
+	$(PYTEST) tests/integration
+
+test-e2e: $(STAMP) testbed prometheus  ## the real test bed and a real Prometheus
+	$(PYTEST) tests/e2e
+
+test: $(STAMP) testbed prometheus lint types imports  ## everything CI runs
+	$(PYTEST) tests
+
+crds: $(STAMP)  ## regenerate crds/ from the pydantic models
+	$(BIN)/tierroute crds --output crds
+
+run: $(STAMP)  ## the embedded default: simulated providers and the gateway from examples/
+	$(BIN)/tierroute run --manifests examples
+
+perf: $(STAMP)  ## benchmarks (see perf/README.md)
+	$(MAKE) -C perf all
+
+clean:  ## remove the virtualenv and caches (the test bed cache in ~/.cache stays)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""tierroute's benchmark harness: multimodal task suites measured through the gateway."""

@@ -1,0 +1,1 @@
+"""tierroute's data plane: the routing table contract, the decision core and the gateway."""

@@ -1,0 +1,1 @@
+"""tierroute's control plane: the custom resources, the compiler and the kopf operator."""
