@@ -279,6 +279,11 @@ class Fallback(_Strict):
     )
     chains: tuple[Chain, ...] = Field(default=(), description="Declared chains, by name.")
 
+    @field_validator("chains")
+    @classmethod
+    def _sorted_chains(cls, value: tuple[Chain, ...]) -> tuple[Chain, ...]:
+        return tuple(sorted(value, key=lambda chain: chain.name))
+
 
 class QualityGate(_Strict):
     """Escalation to a higher tier when an answer is unusable."""
@@ -306,6 +311,11 @@ class Experiment(_Strict):
         description="Assign by user id (sticky) or by request id."
     )
 
+    @field_validator("variants")
+    @classmethod
+    def _sorted_variants(cls, value: tuple[Variant, ...]) -> tuple[Variant, ...]:
+        return tuple(sorted(value, key=lambda variant: variant.name))
+
 
 class BudgetCategory(_Strict):
     """One budget category as of the snapshot."""
@@ -324,6 +334,11 @@ class BudgetSnapshot(_Strict):
     period_start: str = Field(description="Start of the current period, RFC 3339.")
     period_end: str = Field(description="End of the current period, RFC 3339.")
     categories: tuple[BudgetCategory, ...] = Field(description="Categories, sorted by name.")
+
+    @field_validator("categories")
+    @classmethod
+    def _sorted_categories(cls, value: tuple[BudgetCategory, ...]) -> tuple[BudgetCategory, ...]:
+        return tuple(sorted(value, key=lambda category: category.name))
 
 
 class Adjustment(_Strict):
@@ -387,28 +402,9 @@ class RoutingTable(_Strict):
         return tuple(sorted(set(value)))
 
 
-def _sorted_nested(table: RoutingTable) -> RoutingTable:
-    """Sort the nested lists whose order carries no meaning (chains, variants, categories)."""
-    fallback = table.fallback.model_copy(
-        update={"chains": tuple(sorted(table.fallback.chains, key=lambda c: c.name))}
-    )
-    experiments = tuple(
-        e.model_copy(update={"variants": tuple(sorted(e.variants, key=lambda v: v.name))})
-        for e in table.experiments
-    )
-    budget = table.budget
-    if budget is not None:
-        budget = budget.model_copy(
-            update={"categories": tuple(sorted(budget.categories, key=lambda c: c.name))}
-        )
-    return table.model_copy(
-        update={"fallback": fallback, "experiments": experiments, "budget": budget}
-    )
-
-
 def canonical_json(table: RoutingTable) -> bytes:
     """The table as canonical JSON: camelCase keys sorted, no whitespace, UTF-8."""
-    data = _sorted_nested(table).model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = table.model_dump(mode="json", by_alias=True, exclude_none=True)
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
@@ -435,7 +431,7 @@ def load_routing_table(document: bytes | str) -> RoutingTable:
         table = RoutingTable.model_validate(data)
     except ValidationError as error:
         raise RoutingTableError(f"routing table is invalid: {_describe(error)}") from error
-    return _sorted_nested(table)
+    return table
 
 
 def _describe(error: ValidationError) -> str:
