@@ -1,0 +1,65 @@
+"""Finding a RoutingPolicy and the objects it references among loaded manifests, and compiling
+it: what `tierroute compile`, `explain`, `diff` and the gateway's `--manifests` share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from tierroute_operator.api import BudgetAllocation, ModelCatalog, RoutingPolicy
+from tierroute_operator.api.manifests import Manifests, load_manifests
+from tierroute_operator.compile import CompileResult, compile_policy
+
+
+class ResolveError(ValueError):
+    """The manifests do not hold a policy and what it references; the message says which."""
+
+
+def resolve_policy(
+    manifests: Manifests, policy_name: str | None
+) -> tuple[ModelCatalog, RoutingPolicy, BudgetAllocation | None]:
+    """The named policy (or the only one) with its catalog and budget from `manifests`."""
+    invalid = [problem for problem in manifests.problems if not problem.warning]
+    if invalid:
+        raise ResolveError("\n".join(str(problem) for problem in invalid))
+    policies = [item.resource for item in manifests.of_kind("RoutingPolicy")]
+    if policy_name is not None:
+        policies = [policy for policy in policies if policy.metadata.name == policy_name]
+    if not policies:
+        wanted = f"RoutingPolicy {policy_name!r}" if policy_name else "a RoutingPolicy"
+        raise ResolveError(f"{wanted} is not in {', '.join(manifests.files) or 'the paths'}")
+    if len(policies) > 1:
+        names = ", ".join(
+            sorted(f"{p.metadata.namespace or 'default'}/{p.metadata.name}" for p in policies)
+        )
+        raise ResolveError(f"several RoutingPolicies ({names}): choose one with --policy")
+    policy = policies[0]
+    if not isinstance(policy, RoutingPolicy):
+        raise ResolveError(f"{policy.kind} is not a RoutingPolicy")
+    namespace = policy.metadata.namespace
+    catalog_item = manifests.find("ModelCatalog", policy.spec.catalog_ref.name, namespace)
+    if catalog_item is None or not isinstance(catalog_item.resource, ModelCatalog):
+        raise ResolveError(
+            f"RoutingPolicy {policy.metadata.name}: spec.catalogRef.name: ModelCatalog "
+            f"{policy.spec.catalog_ref.name!r} is not in the given files"
+        )
+    budget = None
+    if policy.spec.budget_ref is not None:
+        budget_item = manifests.find("BudgetAllocation", policy.spec.budget_ref.name, namespace)
+        if budget_item is None or not isinstance(budget_item.resource, BudgetAllocation):
+            raise ResolveError(
+                f"RoutingPolicy {policy.metadata.name}: spec.budgetRef.name: BudgetAllocation "
+                f"{policy.spec.budget_ref.name!r} is not in the given files"
+            )
+        budget = budget_item.resource
+    return catalog_item.resource, policy, budget
+
+
+def compile_manifests(
+    paths: Sequence[Path], policy_name: str | None, *, now: datetime
+) -> CompileResult:
+    """Load manifests from `paths` and compile one policy (raises ResolveError, CompileError,
+    ManifestPathError)."""
+    catalog, policy, budget = resolve_policy(load_manifests(paths), policy_name)
+    return compile_policy(catalog, policy, budget, now=now)
