@@ -7,6 +7,8 @@ import os
 import psutil
 import pytest
 
+pytest_plugins = ["tests.fixtures.testbed"]
+
 _skipped: list[str] = []
 
 
