@@ -59,7 +59,7 @@ test: $(STAMP) testbed prometheus lint types imports  ## everything CI runs
 	$(PYTEST) tests
 
 crds: $(STAMP)  ## regenerate crds/ from the pydantic models
-	$(BIN)/tierroute crds --output crds
+	$(BIN)/tierroute crds --output crds --reference docs/crd-reference.md
 
 run: $(STAMP)  ## the embedded default: simulated providers and the gateway from examples/
 	$(BIN)/tierroute run --manifests examples
