@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv testbed prometheus lint types imports test test-unit test-crd test-integration \
+.PHONY: help venv testbed system-deps lint types imports test test-unit test-crd test-integration \
         test-e2e crds run perf dev-cluster clean lock
 
 help:  ## list the targets
@@ -30,11 +30,14 @@ lock:  ## refresh constraints.txt from a fresh install of the dev extra
 testbed:  ## build (or reuse from cache) etcd, kube-apiserver, kube-controller-manager, kubectl, helm
 	tests/testbed/build.sh
 
-prometheus:  ## install Prometheus from Debian's packages when it is missing
-	@command -v prometheus >/dev/null || { \
+system-deps:  ## install Prometheus and espeak-ng (spoken test audio) from Debian's packages if missing
+	@missing=""; command -v prometheus >/dev/null || missing="$$missing prometheus"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
-	  else echo "prometheus missing: run 'sudo apt-get install prometheus'"; fi; }
+	    echo "installing$$missing from Debian's packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing:$$missing: run 'sudo apt-get install$$missing'"; fi; fi
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check .
@@ -52,10 +55,10 @@ test-unit: $(STAMP)  ## pure core
 test-integration: $(STAMP)  ## real processes over HTTP, no Kubernetes
 	$(PYTEST) tests/integration
 
-test-e2e: $(STAMP) testbed prometheus  ## the real test bed and a real Prometheus
+test-e2e: $(STAMP) testbed system-deps  ## the real test bed and a real Prometheus
 	$(PYTEST) tests/e2e
 
-test: $(STAMP) testbed prometheus lint types imports  ## everything CI runs
+test: $(STAMP) testbed system-deps lint types imports  ## everything CI runs
 	$(PYTEST) tests
 
 crds: $(STAMP)  ## regenerate crds/ from the pydantic models

@@ -1,0 +1,68 @@
+"""Tokens from usage or estimates (marked), and cost arithmetic checked by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tierroute_bench.costs import (
+    MediaCounts,
+    Prices,
+    Usage,
+    cost_per_10k_images,
+    resolve_usage,
+    task_cost,
+)
+
+QWEN = Prices(Decimal("5.20"), Decimal("0.52"))
+
+
+def test_openai_usage_with_media_breakdown_is_not_an_estimate() -> None:
+    usage = resolve_usage(
+        {"prompt_tokens": 530, "completion_tokens": 4,
+         "prompt_tokens_details": {"image_tokens": 512, "audio_tokens": 0}},
+        prompt="p", answer="a", media=MediaCounts(images=1), tokens_per_image=500,
+    )  # fmt: skip
+    assert usage == Usage(530, 4, 512, 0, estimated=False, media_estimated=False)
+
+
+def test_anthropic_usage_without_breakdown_estimates_only_the_media_share() -> None:
+    usage = resolve_usage(
+        {"input_tokens": 600, "output_tokens": 3},
+        prompt="p", answer="a", media=MediaCounts(images=2), tokens_per_image=250,
+    )  # fmt: skip
+    assert (usage.input_tokens, usage.output_tokens, usage.image_tokens) == (600, 3, 500)
+    assert not usage.estimated
+    assert usage.media_estimated
+
+
+def test_absent_usage_is_estimated_and_marked() -> None:
+    usage = resolve_usage(
+        None, prompt="x" * 40, answer="y" * 9,
+        media=MediaCounts(images=1, audio_seconds=2.0), tokens_per_image=500,
+    )  # fmt: skip
+    # 40 chars → 10 tokens, one image → 500, 2 s of audio at 25/s → 50; answer 9 chars → 3.
+    assert usage == Usage(560, 3, 500, 50, estimated=True, media_estimated=True)
+
+
+def test_task_cost_hand_checked() -> None:
+    prices = Prices(Decimal("2.50"), Decimal("10"), Decimal("0.001"), Decimal("0.006"))
+    usage = Usage(1000, 200, 0, 0, estimated=False)
+    cost = task_cost(usage, prices, MediaCounts(images=2, audio_seconds=30))
+    # 1000 × 2.50/1M = 0.0025; 200 × 10/1M = 0.002; 2 × 0.001 = 0.002; 0.5 min × 0.006 = 0.003
+    assert cost == Decimal("0.0095")
+
+
+def test_cost_per_10k_images_matches_the_seed_for_qwen3_vl() -> None:
+    batch = cost_per_10k_images(QWEN, 500, None)
+    assert batch.total == Decimal("26.00")
+    assert "10,000 images × 500 tokens = 5,000,000 input tokens × $5.20/1M = $26.00" in (
+        batch.arithmetic
+    )
+
+
+def test_cost_per_10k_images_adds_per_image_charge_and_measured_output() -> None:
+    prices = Prices(Decimal("0.10"), Decimal("1.00"), per_image=Decimal("0.001"))
+    batch = cost_per_10k_images(prices, 1000, 20.0)
+    # 10M tokens × 0.10/1M = 1.00; 10K × 0.001 = 10.00; 200K output × 1.00/1M = 0.20
+    assert batch.total == Decimal("11.20")
+    assert batch.arithmetic.endswith("total $11.20")
