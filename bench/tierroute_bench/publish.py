@@ -69,7 +69,7 @@ def status_patch(
         entry["qualitySource"] = "benchmark"
         entry["lastUpdated"] = stamp
         if figures.latency_p95_ms is not None:
-            entry["observedLatency"] = f"{max(1, round(figures.latency_p95_ms))}ms"
+            entry["measuredLatency"] = f"{max(1, round(figures.latency_p95_ms))}ms"
     ordered = [entries[str(model)] for model in declared if model in entries]
     ordered += [entry for key, entry in entries.items() if key not in declared]
     patch: dict[str, Any] = {"status": {"models": ordered}}

@@ -62,7 +62,7 @@ def test_publish_writes_benchmark_quality_and_latency_into_catalog_status(
         entry = entries[name]
         assert entry["measuredQuality"] == f"{figures.quality:.4f}"
         assert entry["qualitySource"] == "benchmark"
-        assert entry["observedLatency"] == f"{max(1, round(figures.latency_p95_ms or 0))}ms"
+        assert entry["measuredLatency"] == f"{max(1, round(figures.latency_p95_ms or 0))}ms"
         assert entry["lastUpdated"].endswith("Z")
     assert entries[untouched] == {"name": untouched, "observedErrorRate": "0.02"}
     assert stored["spec"] == catalog["spec"]  # publish never writes spec

@@ -280,6 +280,9 @@ class ModelObservation(ApiModel):
     observed_latency: Duration | None = Field(
         default=None, description="Observed p95 latency, from Prometheus."
     )
+    measured_latency: Duration | None = Field(
+        default=None, description="p95 latency measured by the benchmark harness."
+    )
     observed_error_rate: Score | None = Field(
         default=None, description="Observed fraction of failed requests in [0, 1]."
     )

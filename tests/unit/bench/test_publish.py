@@ -29,7 +29,7 @@ def test_patch_records_benchmark_quality_and_p95_latency() -> None:
         "status": {
             "models": [
                 {"name": "b", "measuredQuality": "0.8750", "qualitySource": "benchmark",
-                 "lastUpdated": "2026-11-27T08:00:00Z", "observedLatency": "812ms"}
+                 "lastUpdated": "2026-11-27T08:00:00Z", "measuredLatency": "812ms"}
             ]
         },
     }  # fmt: skip
@@ -41,13 +41,13 @@ def test_patch_keeps_other_models_and_fields_in_spec_order() -> None:
         "conditions": [],
         "models": [
             {"name": "c", "observedErrorRate": "0.01"},
-            {"name": "a", "observedLatency": "900ms", "measuredQuality": "0.5"},
+            {"name": "a", "measuredLatency": "900ms", "measuredQuality": "0.5"},
         ],
     }
     patch = status_patch(catalog(current), {"a": Measurement(1.0, None, 5)}, now=NOW)
     models = patch["status"]["models"]
     assert [entry["name"] for entry in models] == ["a", "c"]
-    assert models[0]["observedLatency"] == "900ms"  # no latency measured: left as it was
+    assert models[0]["measuredLatency"] == "900ms"  # no latency measured: left as it was
     assert models[0]["measuredQuality"] == "1.0000"
     assert models[1] == {"name": "c", "observedErrorRate": "0.01"}
     assert "conditions" not in patch["status"]  # a merge patch leaves unnamed fields alone
