@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierroute_gateway.routing_table import content_hash, load_routing_table, canonical_json
+from tierroute_gateway.routing_table import canonical_json, content_hash, load_routing_table
 from tierroute_operator.api import BudgetAllocation, ModelCatalog, RoutingPolicy
 from tierroute_operator.compile import CompileError, compile_policy
 
@@ -41,9 +41,7 @@ def budget_doc() -> dict[str, Any]:
     return _example("monthly-budget.yaml")
 
 
-def _compile(
-    catalog: dict[str, Any], policy: dict[str, Any], budget: dict[str, Any] | None
-) -> Any:
+def _compile(catalog: dict[str, Any], policy: dict[str, Any], budget: dict[str, Any] | None) -> Any:
     return compile_policy(
         ModelCatalog.model_validate(catalog),
         RoutingPolicy.model_validate(policy),
