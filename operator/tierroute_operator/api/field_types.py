@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
+from tierroute_gateway.decision.patterns import pattern_error
+
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 OBJECT_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
@@ -100,10 +102,10 @@ def _check_positive_duration(value: str) -> str:
 
 def _check_regex(value: str) -> str:
     _within_length(REGEX_MAX)(value)
-    try:
-        re.compile(value)
-    except re.error as error:
-        raise ValueError(f"{value!r} is not a valid regular expression: {error}") from None
+    # The gateway matches patterns with RE2 (linear time, no backtracking), so validate with it.
+    problem = pattern_error(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from tierroute_gateway.decision import defaults
 from tierroute_gateway.routing_table import (
     Capability,
     Complexity,
@@ -111,15 +112,17 @@ class Classification(ApiModel):
         ),
     )
     high_complexity_context_tokens: int = Field(
-        default=50_000, ge=0, description="Above this many context tokens a request is high."
+        default=defaults.HIGH_COMPLEXITY_CONTEXT_TOKENS,
+        ge=0,
+        description="Above this many context tokens a request is high.",
     )
     long_context_tokens: int = Field(
-        default=32_000,
+        default=defaults.LONG_CONTEXT_TOKENS,
         ge=0,
         description="Above this many estimated tokens a request requires long_context.",
     )
     max_scan_chars: int = Field(
-        default=8192,
+        default=defaults.MAX_SCAN_CHARS,
         ge=1,
         le=1_000_000,
         description="Only this many characters of prompt text are matched, which caps the "

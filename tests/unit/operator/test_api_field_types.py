@@ -93,8 +93,13 @@ def test_scores_outside_the_unit_interval_are_refused(text: str) -> None:
 
 
 def test_a_regex_that_does_not_compile_is_refused_with_the_reason() -> None:
-    with pytest.raises(ValidationError, match="not a valid regular expression"):
+    with pytest.raises(ValidationError, match="is not a supported pattern"):
         TypeAdapter(RegexPattern).validate_python(r"\b(analyze")
+
+
+def test_a_backtracking_only_regex_is_refused_because_the_gateway_uses_re2() -> None:
+    with pytest.raises(ValidationError, match="RE2 syntax"):
+        TypeAdapter(RegexPattern).validate_python(r"\b(\w+) \1\b")
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/New_York"])
