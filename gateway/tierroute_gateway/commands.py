@@ -3,7 +3,145 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this component's subcommands."""
+    _register_sim(subparsers)
+    _register_gateway(subparsers)
+
+
+def _register_sim(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "sim",
+        help="run the simulated LLM provider (OpenAI- and Anthropic-compatible)",
+        description="Serve simulated models on the OpenAI and Anthropic APIs, with "
+        "configurable latency, faults and answer quality, deterministic under --seed. "
+        "Prints 'tierroute sim listening on URL' once it accepts connections.",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--profile", type=Path, help="simulator profile (YAML or JSON)")
+    source.add_argument("--catalog", type=Path, help="ModelCatalog manifest (YAML)")
+    parser.add_argument("--provider", help="with --catalog: serve only the models of this provider")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (0 = a free port)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        help="accepted API key (repeatable; adds to the profile's api_keys)",
+    )
+    parser.set_defaults(handler=_run_sim)
+
+
+def _run_sim(arguments: argparse.Namespace) -> int:
+    from tierroute_gateway.sim.catalog import ProfileError, load_profile  # noqa: PLC0415
+    from tierroute_gateway.sim.run import run_sim  # noqa: PLC0415
+
+    path: Path = arguments.catalog or arguments.profile
+    try:
+        profile = load_profile(
+            path, provider=arguments.provider, require_catalog=arguments.catalog is not None
+        )
+    except ProfileError as error:
+        print(f"tierroute sim: {error}", file=sys.stderr)
+        return 2
+    if arguments.api_key:
+        keys = [*profile.api_keys, *arguments.api_key]
+        profile = profile.model_copy(update={"api_keys": keys})
+    return run_sim(profile, host=arguments.host, port=arguments.port, seed=arguments.seed)
+
+
+def _register_gateway(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "gateway",
+        help="run the OpenAI-compatible gateway from a routing table",
+        description="Serve OpenAI-compatible chat completions routed by a routing table "
+        "(routing.json), reloading it when the file changes. Prints 'tierroute gateway "
+        "listening on URL' once it accepts connections.",
+    )
+    parser.add_argument("--config", type=Path, required=True, help="routing table (JSON)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to bind (8080; 0 = free)")
+    parser.add_argument(
+        "--credentials-dir",
+        type=Path,
+        default=Path("/var/run/tierroute/credentials"),
+        help="directory of provider key files (/var/run/tierroute/credentials)",
+    )
+    parser.add_argument(
+        "--client-keys-file", type=Path, help="accepted client API keys, one a line"
+    )
+    parser.add_argument(
+        "--max-body-bytes", type=int, default=20 * 1024 * 1024, help="body limit (20 MiB)"
+    )
+    parser.add_argument(
+        "--request-deadline-ms",
+        type=int,
+        default=120_000,
+        help="deadline of a request across retries and fallbacks (120000)",
+    )
+    parser.add_argument(
+        "--breaker-failures",
+        type=int,
+        default=5,
+        help="consecutive failures that open a model's circuit breaker (5)",
+    )
+    parser.add_argument(
+        "--breaker-open-seconds",
+        type=float,
+        default=10.0,
+        help="seconds an open breaker refuses calls before one probe (10)",
+    )
+    parser.add_argument(
+        "--no-request-log", action="store_true", help="do not write a JSON line per request"
+    )
+    parser.add_argument(
+        "--watch-configmap",
+        metavar="NAMESPACE/NAME",
+        help="take the table from this ConfigMap's routing.json through the Kubernetes API "
+        "(sub-second updates; --config is kept as the last good copy, written like the kubelet)",
+    )
+    parser.add_argument(
+        "--kubeconfig", type=Path, help="with --watch-configmap: kubeconfig (default: in-cluster)"
+    )
+    parser.set_defaults(handler=_run_gateway)
+
+
+def _run_gateway(arguments: argparse.Namespace) -> int:
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from tierroute_gateway.server.reload import TableFile, TableSource  # noqa: PLC0415
+    from tierroute_gateway.server.serve import run_gateway  # noqa: PLC0415
+    from tierroute_gateway.server.settings import GatewaySettings  # noqa: PLC0415
+
+    try:
+        settings = GatewaySettings(
+            host=arguments.host,
+            port=arguments.port,
+            credentials_dir=arguments.credentials_dir,
+            client_keys_file=arguments.client_keys_file,
+            max_body_bytes=arguments.max_body_bytes,
+            request_deadline_ms=arguments.request_deadline_ms,
+            request_log=not arguments.no_request_log,
+            breaker_failures=arguments.breaker_failures,
+            breaker_open_seconds=arguments.breaker_open_seconds,
+        )
+    except ValidationError as error:
+        print(f"tierroute gateway: {error}", file=sys.stderr)
+        return 2
+    source: TableSource = TableFile(arguments.config, interval=settings.reload_interval_s)
+    if arguments.watch_configmap:
+        from tierroute_gateway.configmap_watch import WatchSetupError, configmap_source  # noqa: PLC0415
+
+        try:
+            source = configmap_source(
+                arguments.watch_configmap, arguments.kubeconfig, arguments.config
+            )
+        except WatchSetupError as error:
+            print(f"tierroute gateway: {error}", file=sys.stderr)
+            return 2
+    return run_gateway(settings, source)

@@ -1,0 +1,1 @@
+"""The gateway's HTTP shell: request parsing, provider calls with fallback, metrics, reload."""

@@ -1,0 +1,1 @@
+"""Provider adapters: how a chat request and its answer look on each wire API."""

@@ -1,0 +1,280 @@
+"""Calls to providers over HTTP: one aiohttp session per provider, bounded connection pool.
+
+This is the shell around the adapters in `providers/`: it sends what they build, classifies
+what goes wrong (status, timeout, connection) and hands back parsed answers or an open stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from tierroute_gateway.routing_table import Model, Provider, RoutingTable, WireApi
+from tierroute_gateway.server.backoff import parse_retry_after
+from tierroute_gateway.server.chat_request import ChatRequest
+from tierroute_gateway.server.credentials import read_credential, redact
+from tierroute_gateway.server.providers import anthropic, openai
+from tierroute_gateway.server.providers.exchange import (
+    UpstreamError,
+    Usage,
+    class_of_status,
+)
+from tierroute_gateway.server.providers.sse import EventSplitter
+
+_ERROR_BODY_LIMIT = 64 * 1024
+_CONNECTION_ERRORS = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A non-streamed answer in OpenAI form: bytes for the client, parsed for accounting."""
+
+    body: bytes
+    answer: dict[str, Any]
+    usage: Usage | None
+
+
+@dataclass(slots=True)
+class ProviderClient:
+    """Everything needed to call one provider."""
+
+    provider: Provider
+    session: aiohttp.ClientSession
+    headers: dict[str, str]
+    secrets: tuple[str, ...]
+    url: URL = field(init=False)
+
+    def __post_init__(self) -> None:
+        path = anthropic.PATH if self.provider.api is WireApi.ANTHROPIC else openai.PATH
+        self.url = URL(self.provider.base_url.rstrip("/") + path)
+
+    @property
+    def api(self) -> WireApi:
+        """The wire API spoken."""
+        return self.provider.api
+
+
+@dataclass(slots=True)
+class Upstreams:
+    """Provider clients of the current table; rebuilt for providers whose settings change."""
+
+    credentials_dir: Path
+    pool_size: int = 256
+    _clients: dict[str, tuple[tuple[Any, ...], ProviderClient]] = field(default_factory=dict)
+    _closing: set[asyncio.Task[None]] = field(default_factory=set)
+    _retired: list[ProviderClient] = field(default_factory=list)
+
+    def client(self, provider: str) -> ProviderClient:
+        """The client of a provider of the current table."""
+        return self._clients[provider][1]
+
+    async def configure(self, table: RoutingTable) -> None:
+        """Adopt a table's providers; sessions of removed or changed providers close later."""
+        current: dict[str, tuple[tuple[Any, ...], ProviderClient]] = {}
+        retired: list[ProviderClient] = []
+        for provider in table.providers:
+            secret = read_credential(provider.credential, self.credentials_dir)
+            identity = (provider, secret)
+            kept = self._clients.get(provider.name)
+            if kept is not None and kept[0] == identity:
+                current[provider.name] = kept
+                continue
+            if kept is not None:
+                retired.append(kept[1])
+            current[provider.name] = (identity, self._new_client(provider, secret))
+        retired += [entry[1] for name, entry in self._clients.items() if name not in current]
+        self._clients = current
+        if retired:
+            self._retired += retired
+            closing = asyncio.get_running_loop().create_task(self._close_later(retired, 60.0))
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        """Close every session, retired ones included."""
+        for task in self._closing:
+            task.cancel()
+        for client in [*self._retired, *(entry[1] for entry in self._clients.values())]:
+            await client.session.close()
+        self._clients, self._retired = {}, []
+
+    async def _close_later(self, clients: list[ProviderClient], delay: float) -> None:
+        """Close sessions of a replaced table once requests still using them are done."""
+        await asyncio.sleep(delay)
+        for client in clients:
+            self._retired.remove(client)
+            await client.session.close()
+
+    def _new_client(self, provider: Provider, secret: str | None) -> ProviderClient:
+        connector = aiohttp.TCPConnector(limit=self.pool_size, ttl_dns_cache=300)
+        timeout = aiohttp.ClientTimeout(
+            total=provider.timeout_ms / 1000, sock_connect=provider.connect_timeout_ms / 1000
+        )
+        headers = {"content-type": "application/json", **provider.headers}
+        if secret and provider.api is WireApi.ANTHROPIC:
+            headers["x-api-key"] = secret
+        elif secret:
+            headers["authorization"] = "Bearer " + secret
+        if provider.api is WireApi.ANTHROPIC:
+            headers["anthropic-version"] = anthropic.API_VERSION
+        session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            skip_auto_headers=("user-agent",),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        return ProviderClient(provider, session, headers, (secret,) if secret else ())
+
+
+def _body(client: ProviderClient, model: Model, chat: ChatRequest, raw: bytes) -> bytes:
+    if client.api is WireApi.ANTHROPIC:
+        return anthropic.request_body(chat, model.provider_model, model.max_output_tokens)
+    return openai.request_body(chat, raw, model.provider_model)
+
+
+async def complete(
+    client: ProviderClient, model: Model, chat: ChatRequest, raw: bytes
+) -> Completion:
+    """Call the provider for a non-streamed answer."""
+    body = _body(client, model, chat, raw)
+    try:
+        async with client.session.post(client.url, data=body, headers=client.headers) as reply:
+            if reply.status >= 300:
+                raise await _failure(client, reply)
+            data = await reply.read()
+    except _CONNECTION_ERRORS as error:
+        raise UpstreamError("connection", _describe(error)) from None
+    return _completion(client, model, data)
+
+
+def _completion(client: ProviderClient, model: Model, data: bytes) -> Completion:
+    try:
+        answer = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise UpstreamError("server_error", "provider answered invalid JSON") from None
+    if not isinstance(answer, dict):
+        raise UpstreamError("server_error", "provider answered a JSON value that is no object")
+    if client.api is WireApi.ANTHROPIC:
+        answer = anthropic.answer_from_message(answer, model.name, int(time.time()))
+        return Completion(orjson.dumps(answer), answer, openai.usage_of(answer))
+    return Completion(data, answer, openai.usage_of(answer))
+
+
+async def _failure(client: ProviderClient, reply: aiohttp.ClientResponse) -> UpstreamError:
+    status = reply.status
+    text = ""
+    with contextlib.suppress(*_CONNECTION_ERRORS, TimeoutError):
+        text = (await reply.content.read(_ERROR_BODY_LIMIT)).decode("utf-8", "replace")
+    message = _error_message(text)
+    return UpstreamError(
+        class_of_status(status),
+        redact(f"provider answered HTTP {status}: {message}", client.secrets),
+        status=status,
+        retry_after=parse_retry_after(reply.headers.get("retry-after"), time.time()),
+    )
+
+
+def _error_message(text: str) -> str:
+    with contextlib.suppress(orjson.JSONDecodeError):
+        data = orjson.loads(text)
+        error = data.get("error") if isinstance(data, dict) else None
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])[:300]
+    return text[:300]
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+class OpenStream:
+    """A provider stream that has produced its first client-facing bytes."""
+
+    def __init__(
+        self,
+        client: ProviderClient,
+        reply: aiohttp.ClientResponse,
+        relay: openai.StreamRelay | anthropic.StreamRelay,
+    ) -> None:
+        self.client = client
+        self.reply = reply
+        self.relay = relay
+        self.first: list[bytes] = []
+        self._splitter = EventSplitter()
+
+    async def read_first(self, idle_timeout: float) -> None:
+        """Read until the relay has client-facing bytes (the point of no fallback)."""
+        while not self.first:
+            if self.relay.done:
+                raise UpstreamError("server_error", "provider stream ended before any event")
+            self.first = await self._next_batch(idle_timeout)
+
+    async def chunks(self, idle_timeout: float) -> AsyncIterator[bytes]:
+        """Client-facing SSE bytes until the provider's stream ends."""
+        while not self.relay.done:
+            for out in await self._next_batch(idle_timeout):
+                yield out
+
+    async def _next_batch(self, idle_timeout: float) -> list[bytes]:
+        try:
+            async with asyncio.timeout(idle_timeout):
+                data = await self.reply.content.readany()
+        except _CONNECTION_ERRORS as error:
+            raise UpstreamError("connection", _describe(error)) from None
+        except TimeoutError:
+            raise UpstreamError("timeout", f"stream idle for {idle_timeout:.1f}s") from None
+        if not data:
+            raise UpstreamError("connection", "provider closed the stream before its end")
+        return self._translate(data)
+
+    def _translate(self, data: bytes) -> list[bytes]:
+        try:
+            return [
+                out for event in self._splitter.feed(data) for out in self.relay.translate(event)
+            ]
+        except (ValueError, AttributeError, TypeError) as error:
+            raise UpstreamError("server_error", f"malformed provider stream: {error}") from None
+
+    def close(self) -> None:
+        """Release the connection (closing it when the stream did not finish)."""
+        if self.relay.done:
+            self.reply.release()
+        else:
+            self.reply.close()
+
+
+async def open_stream(
+    client: ProviderClient, model: Model, chat: ChatRequest, raw: bytes, timeout: float
+) -> OpenStream:
+    """Start a streamed call and read up to its first client-facing bytes."""
+    body = _body(client, model, chat, raw)
+    reply = None
+    try:
+        reply = await client.session.post(client.url, data=body, headers=client.headers)
+        if reply.status >= 300:
+            raise await _failure(client, reply)
+        relay: openai.StreamRelay | anthropic.StreamRelay
+        if client.api is WireApi.ANTHROPIC:
+            relay = anthropic.StreamRelay(chat.include_usage, model.name, int(time.time()))
+        else:
+            relay = openai.StreamRelay(chat.include_usage)
+        stream = OpenStream(client, reply, relay)
+        await stream.read_first(timeout)
+    except _CONNECTION_ERRORS as error:
+        if reply is not None:
+            reply.close()
+        raise UpstreamError("connection", _describe(error)) from None
+    except BaseException:
+        if reply is not None:
+            reply.close()
+        raise
+    return stream
