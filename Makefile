@@ -65,7 +65,7 @@ crds: $(STAMP)  ## regenerate crds/ from the pydantic models
 	$(BIN)/tierroute crds --output crds --reference docs/crd-reference.md
 
 run: $(STAMP)  ## the embedded default: simulated providers and the gateway from examples/
-	$(BIN)/tierroute run --manifests examples
+	$(BIN)/tierroute run --manifests examples --policy default
 
 perf: $(STAMP)  ## benchmarks (see perf/README.md)
 	$(MAKE) -C perf all

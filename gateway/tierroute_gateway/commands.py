@@ -11,6 +11,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add this component's subcommands."""
     _register_sim(subparsers)
     _register_gateway(subparsers)
+    _register_run(subparsers)
+    _register_demo(subparsers)
 
 
 def _register_sim(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,7 +65,23 @@ def _register_gateway(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "(routing.json), reloading it when the file changes. Prints 'tierroute gateway "
         "listening on URL' once it accepts connections.",
     )
-    parser.add_argument("--config", type=Path, required=True, help="routing table (JSON)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", type=Path, help="routing table (JSON), reloaded on change")
+    source.add_argument(
+        "--manifests",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="compile the table in process from manifest files or folders, again on change "
+        "(the embedded default; needs the operator package's compiler)",
+    )
+    parser.add_argument("--policy", help="with --manifests: RoutingPolicy name (if several)")
+    parser.add_argument(
+        "--upstream-override",
+        metavar="URL",
+        help="send every provider's traffic to this base URL instead (a `tierroute sim`), "
+        "to load-test a policy without spending money",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (8080; 0 = free)")
     parser.add_argument(
@@ -133,7 +151,21 @@ def _run_gateway(arguments: argparse.Namespace) -> int:
     except ValidationError as error:
         print(f"tierroute gateway: {error}", file=sys.stderr)
         return 2
-    source: TableSource = TableFile(arguments.config, interval=settings.reload_interval_s)
+    source: TableSource
+    if arguments.manifests:
+        from tierroute_gateway.manifests_source import (  # noqa: PLC0415
+            CompilerMissingError,
+            ManifestsSource,
+            load_compiler,
+        )
+
+        try:
+            source = ManifestsSource(arguments.manifests, arguments.policy, load_compiler())
+        except CompilerMissingError as error:
+            print(f"tierroute gateway: {error}", file=sys.stderr)
+            return 2
+    else:
+        source = TableFile(arguments.config, interval=settings.reload_interval_s)
     if arguments.watch_configmap:
         from tierroute_gateway.configmap_watch import WatchSetupError, configmap_source  # noqa: PLC0415
 
@@ -144,4 +176,71 @@ def _run_gateway(arguments: argparse.Namespace) -> int:
         except WatchSetupError as error:
             print(f"tierroute gateway: {error}", file=sys.stderr)
             return 2
+    if arguments.upstream_override:
+        from tierroute_gateway.manifests_source import UpstreamOverride  # noqa: PLC0415
+
+        source = UpstreamOverride(source, arguments.upstream_override)
     return run_gateway(settings, source)
+
+
+def _register_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="the embedded default: simulated providers and a gateway from manifests",
+        description="Start `tierroute sim` serving the policy's models and a gateway that "
+        "compiles the manifests (again on every change) and sends all provider traffic to "
+        "the simulator. No cluster, no API keys, no spending. Stops on Ctrl-C.",
+    )
+    parser.add_argument(
+        "--manifests",
+        type=Path,
+        nargs="+",
+        default=[Path("examples")],
+        metavar="PATH",
+        help="manifest files or folders (examples)",
+    )
+    parser.add_argument("--policy", help="RoutingPolicy name (needed when several)")
+    parser.add_argument("--port", type=int, default=8080, help="gateway port (8080)")
+    parser.add_argument("--seed", type=int, default=0, help="simulator seed (0)")
+    parser.set_defaults(handler=_run_embedded)
+
+
+def _run_embedded(arguments: argparse.Namespace) -> int:
+    from tierroute_gateway.embedded_run import run_embedded  # noqa: PLC0415
+
+    return run_embedded(
+        arguments.manifests, arguments.policy, port=arguments.port, seed=arguments.seed
+    )
+
+
+def _register_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="a scripted tour of routing, budgets and fallback on the embedded default",
+        description="Start the embedded default on free ports with a small budget, send a "
+        "simple, a complex, a coding, an image, an audio and a long-context request, spend a "
+        "budget category until it runs out, break a provider and watch the fallback take "
+        "over; print each decision with its latency and cost.",
+    )
+    parser.add_argument(
+        "--manifests",
+        type=Path,
+        nargs="+",
+        default=[Path("examples")],
+        metavar="PATH",
+        help="manifest files or folders (examples)",
+    )
+    parser.add_argument("--policy", help="RoutingPolicy name (needed when several)")
+    parser.add_argument(
+        "--budget-usd", default="0.05", help="budget amount for the tour, so it runs out (0.05)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="simulator seed (0)")
+    parser.set_defaults(handler=_run_demo)
+
+
+def _run_demo(arguments: argparse.Namespace) -> int:
+    from tierroute_gateway.demo import run_demo  # noqa: PLC0415
+
+    return run_demo(
+        arguments.manifests, arguments.policy, budget_usd=arguments.budget_usd, seed=arguments.seed
+    )

@@ -4,9 +4,10 @@ it: what `tierroute compile`, `explain`, `diff` and the gateway's `--manifests` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from tierroute_gateway.routing_table import canonical_json
 from tierroute_operator.api import BudgetAllocation, ModelCatalog, RoutingPolicy
 from tierroute_operator.api.manifests import Manifests, load_manifests
 from tierroute_operator.compile import CompileResult, compile_policy
@@ -63,3 +64,9 @@ def compile_manifests(
     ManifestPathError)."""
     catalog, policy, budget = resolve_policy(load_manifests(paths), policy_name)
     return compile_policy(catalog, policy, budget, now=now)
+
+
+def compile_manifests_document(paths: Sequence[Path], policy_name: str | None) -> bytes:
+    """The routing table JSON of one policy under `paths`, compiled now: the gateway's
+    `--manifests` compiler (entry point `tierroute.manifest_compilers`). Raises ValueError."""
+    return canonical_json(compile_manifests(paths, policy_name, now=datetime.now(UTC)).table)
