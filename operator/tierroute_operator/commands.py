@@ -15,6 +15,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _register_compile(subparsers)
     _register_explain(subparsers)
     _register_diff(subparsers)
+    _register_operator(subparsers)
 
 
 def _register_testbed(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -207,3 +208,47 @@ def _diff(arguments: argparse.Namespace) -> int:
     from tierroute_operator.diff_command import run_diff  # noqa: PLC0415 (lazy)
 
     return run_diff(arguments.old_path, arguments.new_path, arguments.policy, now=datetime.now(UTC))
+
+
+def _register_operator(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    operator = subparsers.add_parser(
+        "operator",
+        help="run the Kubernetes operator (kopf): custom resources to routing table ConfigMaps",
+        description="Reconcile ModelCatalogs, RoutingPolicies and BudgetAllocations into "
+        "ConfigMaps <policy>-routing and Secrets <policy>-credentials, with status and Events. "
+        "Prints 'tierroute operator listening on URL' once the liveness endpoint answers. "
+        "See docs/operations.md.",
+    )
+    scope = operator.add_mutually_exclusive_group(required=True)
+    scope.add_argument(
+        "--namespace", action="append", dest="namespaces", metavar="NS", help="watch NS (repeat)"
+    )
+    scope.add_argument("--all-namespaces", action="store_true", help="watch every namespace")
+    operator.add_argument("--kubeconfig", type=Path, help="kubeconfig (default: in-cluster)")
+    operator.add_argument(
+        "--liveness", metavar="URL", help="liveness endpoint, e.g. http://0.0.0.0:8081/healthz "
+        "(readiness at /readyz on the same port; port 0 = any free)",
+    )  # fmt: skip
+    operator.add_argument("--metrics-port", type=int, help="serve /metrics on this port")
+    operator.add_argument("--metrics-host", default="0.0.0.0", help="/metrics bind address")
+    operator.add_argument("--workers", type=int, default=4, help="concurrent reconciles (4)")
+    operator.add_argument("--resync-seconds", type=float, default=300.0, help="full resync (300)")
+    operator.add_argument(
+        "--lease", metavar="NS/NAME", help="elect one active replica with this Lease (HA)"
+    )
+    operator.add_argument(
+        "--lease-duration", type=float, default=15.0, help="Lease duration in seconds (15)"
+    )
+    operator.add_argument("--identity", help="replica name (default: hostname-pid)")
+    operator.add_argument(
+        "--watch-timeout", type=float, default=120.0, help="server-side watch timeout (120 s)"
+    )
+    operator.add_argument("--log-format", choices=("json", "text"), default="json")
+    operator.add_argument("--verbose", action="store_true", help="debug logging")
+    operator.set_defaults(handler=_operator)
+
+
+def _operator(arguments: argparse.Namespace) -> int:
+    from tierroute_operator.controller.cli import run_operator_command  # noqa: PLC0415 (lazy)
+
+    return run_operator_command(arguments)
