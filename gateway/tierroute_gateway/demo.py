@@ -185,7 +185,7 @@ def _break_a_provider(stack: EmbeddedStack, completions: str) -> Outcome:
 
 def _patch_sim(sim_url: str, model: str, patch: dict[str, Any]) -> None:
     request = urllib.request.Request(
-        f"{sim_url}/admin/models/{urllib.parse.quote(model, safe="")}",
+        f"{sim_url}/admin/models/{urllib.parse.quote(model, safe='')}",
         data=orjson.dumps(patch),
         headers={"content-type": "application/json"},
         method="PATCH",
