@@ -67,8 +67,8 @@ crds: $(STAMP)  ## regenerate crds/ from the pydantic models
 run: $(STAMP)  ## the embedded default: simulated providers and the gateway from examples/
 	$(BIN)/tierroute run --manifests examples --policy default
 
-perf: $(STAMP)  ## benchmarks (see perf/README.md)
-	$(MAKE) -C perf all
+perf: $(STAMP) testbed  ## run every benchmark; results are recorded by hand in perf/RESULTS.md
+	for bench in perf/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench || exit 1; done
 
 clean:  ## remove the virtualenv and caches (the test bed cache in ~/.cache stays)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
