@@ -119,7 +119,11 @@ class OpenAIReply(NamedTuple):
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": "".join(pieces)},
+                        "message": {
+                            "role": "assistant",
+                            "content": "".join(pieces),
+                            "refusal": None,
+                        },
                         "logprobs": None,
                         "finish_reason": finish,
                     }

@@ -103,7 +103,11 @@ def test_answer_translates_to_a_chat_completion() -> None:
         "usage": {"input_tokens": 12, "output_tokens": 4, "cache_read_input_tokens": 3},
     }
     answer = anthropic.answer_from_message(message, "claude-haiku", created=7)
-    assert answer["choices"][0]["message"] == {"role": "assistant", "content": "Hello there"}
+    assert answer["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": "Hello there",
+        "refusal": None,
+    }
     assert answer["choices"][0]["finish_reason"] == "length"
     assert answer["usage"] == {"prompt_tokens": 15, "completion_tokens": 4, "total_tokens": 19}
     assert answer["model"] == "claude-haiku"

@@ -130,7 +130,7 @@ def answer_from_message(message: dict[str, Any], model: str, created: int) -> di
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": {"role": "assistant", "content": text, "refusal": None},
                 "finish_reason": FINISH_REASONS.get(str(message.get("stop_reason")), "stop"),
             }
         ],
