@@ -151,7 +151,9 @@ def test_breaker_opens_skips_the_model_and_recovers(gateway: GatewayProcess, sim
     assert calls(sim, "economy-a") == 2  # two failures in a row: the breaker opens
     skipped = ask(gateway)
     assert skipped.headers["x-tierroute-model"] == "standard-a"
-    assert skipped.headers["x-tierroute-attempts"] == "2"  # circuit_open, then standard-a
+    # selection leaves the open-breaker model out: no attempt is spent on it
+    assert skipped.headers["x-tierroute-attempts"] == "1"
+    assert "circuit breaker" in skipped.headers["x-tierroute-reason"]
     assert calls(sim, "economy-a") == 2
     metrics = httpx.get(f"{gateway.url}/metrics").text
     assert 'llm_upstream_errors_total{error_class="server_error",model="economy-a"} 2.0' in metrics

@@ -35,6 +35,8 @@ class Limits(NamedTuple):
     min_quality: float | None
     provider: str | None
     allowed_tiers: frozenset[Tier] | None
+    unavailable: frozenset[str]
+    """Models this replica cannot call now (open circuit breakers)."""
 
 
 def _stricter_max(first: int | None, second: int | None) -> int | None:
@@ -56,6 +58,7 @@ def build_limits(
     hints: Hints,
     *,
     downgraded: bool,
+    unavailable: frozenset[str] = frozenset(),
 ) -> Limits:
     """Combine the policy's constraints, the request's hints and its size into filters."""
     return Limits(
@@ -66,6 +69,7 @@ def build_limits(
         min_quality=_stricter_min(index.min_quality, hints.min_quality),
         provider=hints.provider,
         allowed_tiers=frozenset(DOWNGRADE_TIERS) if downgraded else None,
+        unavailable=unavailable,
     )
 
 
@@ -81,6 +85,7 @@ def fits(model: ModelEntry, limits: Limits) -> bool:
         and (limits.min_quality is None or model.quality >= limits.min_quality)
         and (limits.provider is None or model.provider == limits.provider)
         and (limits.allowed_tiers is None or model.tier in limits.allowed_tiers)
+        and model.name not in limits.unavailable
     )
 
 
@@ -128,6 +133,10 @@ def _tier(model: ModelEntry, limits: Limits) -> str | None:
     return f"{model.tier.value} tier is closed by the budget downgrade"
 
 
+def _breaker(model: ModelEntry, limits: Limits) -> str | None:
+    return "circuit breaker open in this replica" if model.name in limits.unavailable else None
+
+
 _REQUEST_FILTERS: tuple[tuple[str, Callable[[ModelEntry, Limits], str | None]], ...] = (
     ("capabilities", _capabilities),
     ("context window", _context),
@@ -136,6 +145,7 @@ _REQUEST_FILTERS: tuple[tuple[str, Callable[[ModelEntry, Limits], str | None]], 
     ("min quality", _quality),
     ("provider header", _provider),
     ("budget downgrade", _tier),
+    ("circuit breaker", _breaker),
 )
 
 

@@ -119,8 +119,12 @@ def decide(
     now: datetime,
     hints: Hints = NO_HINTS,
     ledger: BudgetLedger | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> Decision:
     """Decide where a request goes. Same arguments (and ledger state) → same decision.
+
+    `unavailable` names models this replica cannot call now (open circuit breakers): they are
+    left out of selection and of the derived chain, like models disabled by automation.
 
     `requested_model` is the body's `model`: a route or a catalog model. `now` (aware) is
     used only for the budget period; without a `ledger` the table's snapshot alone counts.
@@ -135,7 +139,14 @@ def decide(
     entry = index.routes.get(requested_model)
     if entry is not None:
         return _decide_for_route(
-            index, entry, features, hints=hints, request_id=request_id, ledger=ledger, now=now
+            index,
+            entry,
+            features,
+            hints=hints,
+            request_id=request_id,
+            ledger=ledger,
+            now=now,
+            unavailable=unavailable,
         )
     model = index.models.get(requested_model)
     if model is None:
@@ -145,7 +156,9 @@ def decide(
             f"(routes: {routes}; GET /v1/models lists every name)",
             param="model",
         )
-    return _decide_for_model(index, model, features, hints=hints, ledger=ledger, now=now)
+    return _decide_for_model(
+        index, model, features, hints=hints, ledger=ledger, now=now, unavailable=unavailable
+    )
 
 
 def _decide_for_route(
@@ -157,11 +170,19 @@ def _decide_for_route(
     request_id: str,
     ledger: BudgetLedger | None,
     now: datetime,
+    unavailable: frozenset[str],
 ) -> Decision:
     route = entry.route
     classification = classify(index, features, hints.complexity)
     standing = budget_standing(index, hints, route.category, ledger=ledger, now=now)
-    limits = build_limits(index, features, classification, hints, downgraded=standing.downgraded)
+    limits = build_limits(
+        index,
+        features,
+        classification,
+        hints,
+        downgraded=standing.downgraded,
+        unavailable=unavailable,
+    )
     tiers = _tiers(index, classification.complexity, standing.downgraded)
     ranking = rank(entry.candidates_by_tier, limits, tiers, route.strategy, features)
     if ranking is None:
@@ -175,6 +196,9 @@ def _decide_for_route(
         )
     parts = [f"route {route.name}", classification.reason]
     parts += [standing.note] if standing.note else []
+    if unavailable:
+        broken = sorted(m.name for m in entry.candidates if m.name in unavailable)
+        parts += [f"circuit breaker open: {', '.join(broken)}"] if broken else []
     parts.append(selection_reason(route.strategy, tiers, ranking))
     primary = ranking.tiers[0][0]
     user = hints.user or features.user
@@ -238,6 +262,7 @@ def _decide_for_model(
     hints: Hints,
     ledger: BudgetLedger | None,
     now: datetime,
+    unavailable: frozenset[str],
 ) -> Decision:
     classification = classify(index, features, hints.complexity)
     default_route = index.routes[index.default_route].route if index.default_route else None
@@ -256,7 +281,14 @@ def _decide_for_model(
             f"budget category {standing.category!r} is downgraded to economy and standard "
             f"models and model {model.name!r} is {model.tier.value}{suggestion}"
         )
-    limits = build_limits(index, features, classification, hints, downgraded=standing.downgraded)
+    limits = build_limits(
+        index,
+        features,
+        classification,
+        hints,
+        downgraded=standing.downgraded,
+        unavailable=unavailable,
+    )
     parts = [f"model {model.name} requested by name", classification.reason]
     parts += [standing.note] if standing.note else []
     return _decision(

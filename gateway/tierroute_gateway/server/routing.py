@@ -106,6 +106,7 @@ def _routed(
         now=datetime.fromtimestamp(now, UTC),
         hints=hints,
         ledger=gateway.ledger,
+        unavailable=gateway.executor.unavailable(),
     )
     priority = state.index.tier_priority.get(decision.complexity)
     return Routed(

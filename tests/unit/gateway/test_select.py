@@ -176,6 +176,35 @@ def test_a_disabled_model_is_skipped() -> None:
     assert route(CLASSIFY, index).model == "mistral-large"
 
 
+def test_a_model_with_an_open_breaker_leaves_selection_and_the_chain() -> None:
+    healthy = route(CLASSIFY)
+    broken = healthy.model
+    decision = decide(
+        SEED_INDEX,
+        "auto",
+        features_for(SEED_INDEX, CLASSIFY, None),
+        request_id="req-1",
+        now=NOW,
+        unavailable=frozenset({broken}),
+    )
+    assert decision.model != broken
+    assert broken not in {step.model for step in decision.chain}
+    assert decision.model == healthy.chain[1].model
+    assert f"circuit breaker open: {broken}" in decision.reason
+
+
+def test_when_every_breaker_is_open_the_503_names_the_breakers() -> None:
+    with pytest.raises(NothingEligible, match="circuit breaker"):
+        decide(
+            SEED_INDEX,
+            "auto",
+            features_for(SEED_INDEX, CLASSIFY, None),
+            request_id="req-1",
+            now=NOW,
+            unavailable=frozenset(model.name for model in seed_table().models),
+        )
+
+
 def test_a_penalized_model_moves_to_the_end_of_its_tier() -> None:
     index = seed_index(adjustments=(adjustment("penalize-model", "gemini-2-flash"),))
     decision = route("hello", index)
