@@ -9,7 +9,7 @@ PYTEST := $(BIN)/pytest
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv testbed system-deps lint types imports test test-unit test-crd test-integration \
-        test-e2e crds run perf dev-cluster clean lock
+        test-e2e crds run perf dev-cluster dev-cluster-down clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -69,6 +69,12 @@ run: $(STAMP)  ## the embedded default: simulated providers and the gateway from
 
 perf: $(STAMP) testbed  ## run every benchmark; results are recorded by hand in perf/RESULTS.md
 	for bench in perf/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench || exit 1; done
+
+dev-cluster: $(STAMP) testbed  ## the whole stack here: test bed, CRDs, operator, examples, simulator, gateway
+	$(BIN)/python -m tierroute_operator.controller.dev_cluster up
+
+dev-cluster-down:  ## stop what `make dev-cluster` started
+	$(BIN)/python -m tierroute_operator.controller.dev_cluster down
 
 clean:  ## remove the virtualenv and caches (the test bed cache in ~/.cache stays)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

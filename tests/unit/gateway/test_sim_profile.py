@@ -76,7 +76,7 @@ def test_model_ids_must_be_unique_across_names_and_aliases() -> None:
 
 
 def test_the_example_profile_loads() -> None:
-    profile = load_profile(REPOSITORY / "examples" / "sim-profile.yaml")
+    profile = load_profile(REPOSITORY / "examples" / "simulator" / "profile.yaml")
     assert profile.models
 
 
