@@ -19,7 +19,7 @@ from tierroute_operator.api import BudgetAllocation, ModelCatalog, RoutingPolicy
 from tierroute_operator.api.field_types import parse_duration_ms
 from tierroute_operator.api.model_catalog import CatalogModel
 from tierroute_operator.api.model_catalog import Provider as CatalogProvider
-from tierroute_operator.api.routing_policy import Classification, Route
+from tierroute_operator.api.routing_policy import Classification, QualitySource, Route
 from tierroute_operator.budget_period import current_period, rfc3339
 from tierroute_operator.compile_checks import Problem, check_references
 
@@ -58,6 +58,7 @@ def compile_policy(
     spec = policy.spec
     enabled = [model for model in catalog.spec.models if not model.disabled]
     enabled_names = {model.name for model in enabled}
+    measured = _measured_quality(catalog) if spec.quality_source is QualitySource.MEASURED else {}
     routing_table = table.RoutingTable(
         schema_version=table.SCHEMA_VERSION,
         source=table.Source(
@@ -67,7 +68,7 @@ def compile_policy(
             budget=budget.metadata.name if budget is not None else None,
         ),
         providers=tuple(_provider(provider) for provider in catalog.spec.providers),
-        models=tuple(_model(model) for model in enabled),
+        models=tuple(_model(model, measured.get(model.name)) for model in enabled),
         routes=tuple(_route(route) for route in spec.routes),
         classification=_classification(spec.classification),
         tier_priority={
@@ -130,7 +131,18 @@ def _provider(provider: CatalogProvider) -> table.Provider:
     )
 
 
-def _model(model: CatalogModel) -> table.Model:
+def _measured_quality(catalog: ModelCatalog) -> dict[str, str]:
+    """Measured quality per model from the catalog's status (benchmark or Prometheus)."""
+    if catalog.status is None:
+        return {}
+    return {
+        observation.name: observation.measured_quality
+        for observation in catalog.status.models
+        if observation.measured_quality is not None
+    }
+
+
+def _model(model: CatalogModel, measured_quality: str | None) -> table.Model:
     pricing = model.pricing
     limits = model.limits
     return table.Model(
@@ -149,7 +161,7 @@ def _model(model: CatalogModel) -> table.Model:
         max_output_tokens=model.max_output_tokens,
         capabilities=model.capabilities,
         latency_ms=parse_duration_ms(model.latency),
-        quality=model.quality,
+        quality=measured_quality if measured_quality is not None else model.quality,
         tokens_per_image=model.tokens_per_image,
         max_concurrency=limits.max_concurrency if limits else None,
         requests_per_minute=limits.requests_per_minute if limits else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -203,6 +204,13 @@ class Constraints(ApiModel):
     )
 
 
+class QualitySource(StrEnum):
+    """Which quality score of a model selection uses."""
+
+    DECLARED = "declared"
+    MEASURED = "measured"
+
+
 class QualityGate(ApiModel):
     """Escalation to a higher tier when an answer is unusable."""
 
@@ -278,6 +286,12 @@ class RoutingPolicySpec(ApiModel):
     fallback: Fallback = Field(default=Fallback(), description="Retries and fallback.")
     quality_gate: QualityGate = Field(
         default=QualityGate(), description="Escalation on unusable answers."
+    )
+    quality_source: QualitySource = Field(
+        default=QualitySource.DECLARED,
+        description="Quality score used for `minQuality` and quality-first routing: "
+        "`declared` (the catalog's spec) or `measured` (the catalog status' measuredQuality, "
+        "published by `tierroute bench publish`, where a model has one; declared otherwise).",
     )
     experiments: tuple[Experiment, ...] = Field(
         default=(),

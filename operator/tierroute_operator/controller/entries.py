@@ -60,7 +60,11 @@ def _invalid(kind: str, body: Mapping[str, Any], error: ValidationError) -> Inva
 
 
 def parse_catalog(body: Mapping[str, Any]) -> CatalogEntry:
-    """A ModelCatalog from an API object (status ignored)."""
+    """A ModelCatalog with its status (measured quality); without it when it does not parse."""
+    try:
+        return ModelCatalog.model_validate(_header(body, "status"))
+    except ValidationError:
+        pass
     try:
         return ModelCatalog.model_validate(_header(body))
     except ValidationError as error:

@@ -214,3 +214,33 @@ def test_hash_is_stable_under_reordering_of_unordered_lists(
         model["capabilities"] = data.draw(st.permutations(model["capabilities"]))
     result = _compile(shuffled_catalog, shuffled_policy, shuffled_budget)
     assert content_hash(result.table) == expected
+
+
+def _with_measured_quality(catalog_doc: dict[str, Any], model: str, score: str) -> None:
+    catalog_doc["status"] = {
+        "models": [{"name": model, "measuredQuality": score, "qualitySource": "benchmark"}]
+    }
+
+
+def test_measured_quality_is_used_when_the_policy_prefers_it(
+    catalog_doc: dict[str, Any], policy_doc: dict[str, Any], budget_doc: dict[str, Any]
+) -> None:
+    target = catalog_doc["spec"]["models"][0]
+    declared = Decimal(target["quality"])
+    measured = str((declared / 2).quantize(Decimal("0.01")))
+    _with_measured_quality(catalog_doc, target["name"], measured)
+    policy_doc["spec"]["qualitySource"] = "measured"
+    table = _compile(catalog_doc, policy_doc, budget_doc).table
+    qualities = {model.name: model.quality for model in table.models}
+    assert qualities[target["name"]] == measured
+    others = {m["name"]: m["quality"] for m in catalog_doc["spec"]["models"][1:]}
+    assert all(qualities[name] == quality for name, quality in others.items())
+
+
+def test_measured_quality_is_ignored_by_default(
+    catalog_doc: dict[str, Any], policy_doc: dict[str, Any], budget_doc: dict[str, Any]
+) -> None:
+    target = catalog_doc["spec"]["models"][0]
+    _with_measured_quality(catalog_doc, target["name"], "0.10")
+    table = _compile(catalog_doc, policy_doc, budget_doc).table
+    assert {m.name: m.quality for m in table.models}[target["name"]] == target["quality"]

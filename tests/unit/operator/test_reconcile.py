@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tierroute_gateway.routing_table import content_hash, load_routing_table
+from tierroute_operator.api import ModelCatalog
 from tierroute_operator.compile import compile_policy
 from tierroute_operator.controller.entries import (
     SecretSnapshot,
@@ -238,3 +239,21 @@ def test_any_price_change_changes_the_hash_and_rewrites_the_table(price: str) ->
     assert (plan.table_hash != good.body["status"]["hash"]) == (price != original)
     assert (plan.config_map is not None) == (price != original)
     assert reconcile_policy(replace(good, catalog=parse_catalog(catalog))) == plan
+
+
+def test_a_policy_preferring_measured_quality_routes_on_published_figures() -> None:
+    catalog = example("seed-catalog.yaml")
+    target = catalog["spec"]["models"][0]["name"]
+    catalog["status"] = {"models": [{"name": target, "measuredQuality": "0.11"}]}
+    policy = example("default-policy.yaml")
+    policy["spec"]["qualitySource"] = "measured"
+    plan = reconcile_policy(inputs(body=policy, catalog=parse_catalog(catalog)))
+    assert plan.config_map is not None
+    table = load_routing_table(plan.config_map["data"]["routing.json"])
+    assert {model.name: model.quality for model in table.models}[target] == "0.11"
+
+
+def test_an_unparsable_catalog_status_does_not_invalidate_the_catalog() -> None:
+    catalog = example("seed-catalog.yaml")
+    catalog["status"] = {"models": [{"name": "x", "measuredQuality": "not a score"}]}
+    assert isinstance(parse_catalog(catalog), ModelCatalog)
