@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from tierroute_bench.routing_eval import commands as routing_eval_commands
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `tierroute bench` and its subcommands."""
@@ -18,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_report(commands)
     _add_smoke_suite(commands)
     _add_publish(commands)
+    routing_eval_commands.register(subparsers)
 
 
 def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
