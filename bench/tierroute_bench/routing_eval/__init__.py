@@ -1,0 +1,1 @@
+"""Routing economics: evaluating routers on public outcome data and fitting learned routers."""

@@ -1,0 +1,125 @@
+"""The shells of `tierroute eval routing` and `tierroute router fit`: read, call, write."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tierroute_gateway.learned_router import (
+    LearnedRouterError,
+    artefact_hash,
+    canonical_artefact,
+    load_learned_router,
+)
+
+from tierroute_bench.results import ResultsFileError
+from tierroute_bench.routing_eval.evaluate import ROUTERS, RowOverlapError, evaluate_folder
+from tierroute_bench.routing_eval.fit import FitOptions, fit_router
+from tierroute_bench.routing_eval.outcomes import (
+    OutcomeError,
+    OutcomeRow,
+    Price,
+    load_bench_results,
+    load_dataset_file,
+    load_prices,
+    model_names,
+    select_split,
+)
+from tierroute_bench.routing_eval.renames import rename_rows
+from tierroute_bench.routing_eval.report import write_report
+from tierroute_bench.tasks import SuiteError
+
+_FAILURES = (
+    OutcomeError,
+    RowOverlapError,
+    LearnedRouterError,
+    ResultsFileError,
+    SuiteError,
+    OSError,
+)
+
+
+def eval_routing_command(arguments: argparse.Namespace) -> int:
+    """`tierroute eval routing`."""
+    try:
+        artefact = None
+        if arguments.learned_router:
+            artefact = load_learned_router(Path(arguments.learned_router).read_bytes())
+        data = Path(arguments.data)
+        results = evaluate_folder(
+            data,
+            split=None if arguments.split == "all" else arguments.split,
+            routers=arguments.router or list(ROUTERS),
+            prices_path=Path(arguments.prices) if arguments.prices else None,
+            artefact=artefact,
+        )
+        paths = write_report(results, data.name, Path(arguments.output))
+    except _FAILURES as error:
+        print(f"tierroute eval routing: {error}", file=sys.stderr)
+        return 1
+    for result in results:
+        for name, router in result.routers.items():
+            cost, score = router.headline.cost_ratio_at_95, router.headline.score_ratio_at_25
+            print(
+                f"{result.name}: {name}: cost vs {result.best.label} at 95% of its score "
+                f"{_show(cost)}; score at 25% of its cost {_show(score)}"
+            )
+    print("wrote " + ", ".join(str(path) for path in paths))
+    return 0
+
+
+def _show(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else "not reached"
+
+
+def router_fit_command(arguments: argparse.Namespace) -> int:
+    """`tierroute router fit`."""
+    try:
+        rows, prices, sources = _read_outcomes(arguments)
+        renames = dict(item.split("=", 1) for item in arguments.rename if "=" in item)
+        rows = select_split(rows, None if arguments.split == "all" else arguments.split)
+        if not rows:
+            raise OutcomeError(f"no rows in split {arguments.split!r}")
+        models = arguments.models.split(",") if arguments.models else model_names(rows)
+        rows, prices = rename_rows(rows, prices, renames)
+        models = [renames.get(model, model) for model in models]
+        options = FitOptions(regularization=arguments.regularization)
+        router = fit_router(rows, models, prices, sources, options)
+        output = Path(arguments.output)
+        output.write_bytes(canonical_artefact(router) + b"\n")
+    except _FAILURES as error:
+        print(f"tierroute router fit: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"fitted {len(router.models)} models on {len(rows)} rows "
+        f"(C={router.regularization:g}, {len(router.buckets):,} buckets, default "
+        f"{router.operating_point.rule} {router.operating_point.value:g})"
+    )
+    print(f"wrote {output} {artefact_hash(router)}")
+    return 0
+
+
+def _read_outcomes(
+    arguments: argparse.Namespace,
+) -> tuple[list[OutcomeRow], dict[str, Price], list[str]]:
+    first = Path(arguments.outcomes[0])
+    price_path = Path(arguments.prices) if arguments.prices else first.parent / "prices.json"
+    prices = load_prices(price_path) if price_path.exists() else {}
+    rows: list[OutcomeRow] = []
+    for name in arguments.outcomes:
+        path = Path(name)
+        if _is_results_file(path):
+            if not arguments.suite:
+                raise OutcomeError(f"{path} is a bench results file: give its --suite")
+            rows += load_bench_results(path, Path(arguments.suite), prices or None)
+        else:
+            rows += load_dataset_file(path, prices)
+    return rows, prices, [Path(name).name for name in arguments.outcomes]
+
+
+def _is_results_file(path: Path) -> bool:
+    """A bench results file has `task_id` and `model` on its first line."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    return b'"task_id"' in first and b'"models"' not in first
