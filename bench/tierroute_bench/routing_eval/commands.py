@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+ROUTER_NAMES = ("rule", "learned", "learned-threshold")
+"""Routers `tierroute eval routing --router` accepts."""
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `tierroute eval routing` and `tierroute router fit`."""
@@ -14,12 +17,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     routing.add_argument("--data", required=True, help="dataset folder (*.jsonl + prices.json)")
     routing.add_argument("--prices", help="price file (default: DATA/prices.json)")
-    routing.add_argument("--split", default="test",
-                         help="split to score; rows without one count as test (default test)")  # fmt: skip
-    routing.add_argument("--router", action="append", choices=("rule", "learned",
-                         "learned-threshold"), help="router to evaluate (repeat; default all)")  # fmt: skip
-    routing.add_argument("--learned-router", metavar="FILE",
-                         help="fitted artefact (default: fit on each file's train rows)")  # fmt: skip
+    split_help = "split scored ('all': every row); rows without one are test"
+    routing.add_argument("--split", default="test", help=split_help)
+    routing.add_argument("--router", action="append", choices=ROUTER_NAMES,
+                         help="router to evaluate (repeat; default all)")  # fmt: skip
+    artefact_help = "fitted artefact (default: fit on each file's train rows)"
+    routing.add_argument("--learned-router", metavar="FILE", help=artefact_help)
     routing.add_argument("--output", "-o", default="routing-eval", help="report directory")
     routing.set_defaults(handler=_eval_routing)
 
@@ -27,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     routers = router.add_subparsers(dest="router_command", metavar="COMMAND", required=True)
     fit = routers.add_parser("fit", help="fit a learned router from outcome files")
     fit.add_argument("outcomes", nargs="+",
-                     help="routing-eval JSONL files or `tierroute bench run` results files")  # fmt: skip
+                     help="routing-eval JSONL or `tierroute bench run` results files")  # fmt: skip
     fit.add_argument("--prices", help="price file (default: prices.json beside the first file)")
     fit.add_argument("--suite", help="bench suite of a results file (for the prompts)")
     fit.add_argument("--split", default="train", help="rows to fit on (default train; 'all')")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ def cost_at_score(curve: Sequence[Point], target: float) -> float | None:
         return None
     if line[0].score >= target:
         return line[0].cost
-    for low, high in zip(line, line[1:], strict=False):
+    for low, high in pairwise(line):
         if high.score >= target:
             share = (target - low.score) / (high.score - low.score)
             return low.cost + share * (high.cost - low.cost)
@@ -53,7 +54,7 @@ def score_at_cost(curve: Sequence[Point], budget: float) -> float | None:
     if not line or line[0].cost > budget:
         return None
     best = line[0].score
-    for low, high in zip(line, line[1:], strict=False):
+    for low, high in pairwise(line):
         if high.cost <= budget:
             best = high.score
             continue

@@ -34,9 +34,6 @@ from tierroute_bench.routing_eval.rule_router import rule_points
 from tierroute_gateway.learned_router import LearnedRouter, Predictor
 from tierroute_gateway.learned_router.artefact import rows_digest
 
-ROUTERS = ("rule", "learned", "learned-threshold")
-"""Router names `--router` accepts."""
-
 
 class RowOverlapError(ValueError):
     """A router was fitted on rows it is scored on."""
@@ -82,7 +79,7 @@ def evaluate_folder(
     routers: Sequence[str],
     prices_path: Path | None = None,
     artefact: LearnedRouter | None = None,
-    fit_options: FitOptions = FitOptions(),
+    fit_options: FitOptions | None = None,
 ) -> list[BenchmarkResult]:
     """Evaluate every benchmark file of `data`, in name order."""
     prices = load_prices(prices_path or data / "prices.json")
@@ -97,7 +94,7 @@ def evaluate_folder(
             split=split,
             routers=routers,
             artefact=artefact,
-            fit_options=fit_options,
+            fit_options=fit_options or FitOptions(),
             source=file.name,
         )
         for file in files
@@ -137,7 +134,9 @@ def evaluate_rows(
         _add_rule(result, train, scored, models, prices)
     learned = [r for r in routers if r.startswith("learned")]
     if learned:
-        router = artefact or _fit_here(name, train, models, prices, fit_options, source)
+        router = artefact or _fit_here(
+            name, train=train, models=models, prices=prices, options=fit_options, source=source
+        )
         _add_learned(result, router, scored, learned)
     return result
 
@@ -159,6 +158,7 @@ def _add_rule(
 
 def _fit_here(
     name: str,
+    *,
     train: Sequence[OutcomeRow],
     models: Sequence[str],
     prices: Mapping[str, Price],
@@ -182,7 +182,9 @@ def _add_learned(
     check_disjoint(router.fitted_on.row_ids, result.scored_ids, "the learned router")
     missing = [m.name for m in router.models if m.name not in scored[0].outcomes]
     if missing:
-        raise OutcomeError(f"{result.name}: the learned router's models {missing} are not in the data")
+        raise OutcomeError(
+            f"{result.name}: the learned router's models {missing} are not in the data"
+        )
     predictions = predict_rows(Predictor(router), scored)
     for name in names:
         rule = "threshold" if name == "learned-threshold" else "tradeoff"

@@ -36,10 +36,12 @@ from tierroute_gateway.learned_router.artefact import (
 )
 from tierroute_gateway.learned_router.features import PromptFeatures, bucket_counts
 
-REGULARIZATION_GRID: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3)
+REGULARIZATION_GRID: tuple[float, ...] = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 """Candidate values of C (inverse L2 strength)."""
 
 _FOLDS = 3
+DEFAULT_SPEC = FeatureSpec()
+"""The feature spec of `tierroute router fit`."""
 _EPSILON = 1e-6
 
 
@@ -47,7 +49,7 @@ _EPSILON = 1e-6
 class FitOptions:
     """What `fit_router` may vary."""
 
-    spec: FeatureSpec = FeatureSpec()
+    spec: FeatureSpec = DEFAULT_SPEC
     min_df: int = 3
     regularization: float | None = None
     target_share: float = 0.95
@@ -80,7 +82,14 @@ def fit_router(
     chosen = min(grid, key=lambda c: (routed[c][0], losses[c], c))
     coefficients = [_fit_one(matrix, scores[:, j], chosen) for j in range(len(models))]
     draft = _assemble(
-        rows, models, prices, sources, buckets, coefficients, chosen, options.spec
+        rows,
+        models=models,
+        prices=prices,
+        sources=sources,
+        buckets=buckets,
+        coefficients=coefficients,
+        c=chosen,
+        spec=options.spec,
     )
     return draft.model_copy(
         update={
@@ -96,7 +105,7 @@ def _design(features: Sequence[PromptFeatures], buckets: Sequence[int]) -> spars
     indptr, indices, data = [0], [], []
     for item in features:
         kept = [column[b] for b in item.buckets if b in column]
-        indices += kept + [len(buckets)]
+        indices += [*kept, len(buckets)]
         data += [1.0] * len(kept) + [item.length]
         indptr.append(len(indices))
     shape = (len(features), len(buckets) + 1)
@@ -115,13 +124,16 @@ def _fit_one(matrix: sparse.csr_matrix, target: np.ndarray, c: float) -> np.ndar
         weights = np.concatenate([target, 1 - target])
     else:
         stacked, labels, weights = matrix, target, np.ones(len(target))
-    model = LogisticRegression(C=c, solver="liblinear", tol=1e-4, max_iter=1000)
+    model = LogisticRegression(C=c, solver="liblinear", tol=1e-4, max_iter=1000, random_state=0)
     model.fit(stacked, labels, sample_weight=weights)
     return np.concatenate([model.coef_[0], model.intercept_])
 
 
 def _cross_validate(
-    matrix: sparse.csr_matrix, scores: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]], c: float
+    matrix: sparse.csr_matrix,
+    scores: np.ndarray,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    c: float,
 ) -> np.ndarray:
     """Held-out P(success) of every row and model."""
     predicted = np.zeros_like(scores)
@@ -158,6 +170,7 @@ def _calibration(
 
 def _assemble(
     rows: Sequence[OutcomeRow],
+    *,
     models: Sequence[str],
     prices: Mapping[str, Price],
     sources: Sequence[str],
@@ -241,8 +254,7 @@ def _held_out_routing(
     """
     names = tuple(models)
     predictions = [
-        Prediction(names, tuple(float(v) for v in held_out[i]), costs[i])
-        for i in range(len(rows))
+        Prediction(names, tuple(float(v) for v in held_out[i]), costs[i]) for i in range(len(rows))
     ]
     target = options.target_share * best_single(single_models(rows, models)).score
     points = sweep(rows, predictions, "tradeoff", COST_WEIGHTS)

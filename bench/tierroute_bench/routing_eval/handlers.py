@@ -6,15 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from tierroute_gateway.learned_router import (
-    LearnedRouterError,
-    artefact_hash,
-    canonical_artefact,
-    load_learned_router,
-)
-
 from tierroute_bench.results import ResultsFileError
-from tierroute_bench.routing_eval.evaluate import ROUTERS, RowOverlapError, evaluate_folder
+from tierroute_bench.routing_eval.commands import ROUTER_NAMES
+from tierroute_bench.routing_eval.evaluate import RowOverlapError, evaluate_folder
 from tierroute_bench.routing_eval.fit import FitOptions, fit_router
 from tierroute_bench.routing_eval.outcomes import (
     OutcomeError,
@@ -29,6 +23,12 @@ from tierroute_bench.routing_eval.outcomes import (
 from tierroute_bench.routing_eval.renames import rename_rows
 from tierroute_bench.routing_eval.report import write_report
 from tierroute_bench.tasks import SuiteError
+from tierroute_gateway.learned_router import (
+    LearnedRouterError,
+    artefact_hash,
+    canonical_artefact,
+    load_learned_router,
+)
 
 _FAILURES = (
     OutcomeError,
@@ -50,7 +50,7 @@ def eval_routing_command(arguments: argparse.Namespace) -> int:
         results = evaluate_folder(
             data,
             split=None if arguments.split == "all" else arguments.split,
-            routers=arguments.router or list(ROUTERS),
+            routers=arguments.router or list(ROUTER_NAMES),
             prices_path=Path(arguments.prices) if arguments.prices else None,
             artefact=artefact,
         )

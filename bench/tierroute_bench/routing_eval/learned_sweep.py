@@ -12,8 +12,9 @@ from tierroute_gateway.learned_router import Prediction, Predictor, choose
 THRESHOLDS: tuple[float, ...] = tuple(round(i / 80, 4) for i in range(81))
 """Threshold rule: P(success) from 0 to 1 in steps of 0.0125."""
 
-COST_WEIGHTS: tuple[float, ...] = (0.0,) + tuple(
-    float(f"{0.0001 * 10 ** (i / 20):.4g}") for i in range(141)
+COST_WEIGHTS: tuple[float, ...] = (
+    0.0,
+    *(float(f"{0.0001 * 10 ** (i / 20):.4g}") for i in range(141)),
 )
 """Trade-off rule (score per USD per 1,000 calls): λ = 0 and 141 values from 1e-4 to 1e3,
 evenly spaced in log."""

@@ -96,8 +96,9 @@ def _dataset_row(document: dict[str, object], prices: Mapping[str, Price]) -> Ou
     for name, entry in models.items():
         if name not in prices:
             raise KeyError(f"models.{name}: no price in the price file")
-        prompt_tokens, completion_tokens = int(entry["prompt_tokens"]), int(
-            entry["completion_tokens"]
+        prompt_tokens, completion_tokens = (
+            int(entry["prompt_tokens"]),
+            int(entry["completion_tokens"]),
         )
         outcomes[name] = ModelOutcome(
             score=float(entry["score"]),

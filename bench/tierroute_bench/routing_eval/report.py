@@ -118,9 +118,7 @@ def write_plot(results: Sequence[BenchmarkResult], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    figure, axes = plt.subplots(
-        1, len(results), figsize=(6 * len(results), 4.5), squeeze=False
-    )
+    figure, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4.5), squeeze=False)
     for axis, result in zip(axes[0], results, strict=True):
         scale = result.best.cost or 1.0
         for point in result.singles:

@@ -6,8 +6,8 @@ models sorted by train quality (best first, ties by price) are cut into thirds, 
 premium, middle standard, bottom economy (a third rounded up, so two models give one premium
 and one standard). Every model declares every capability (the data says nothing about
 capabilities, and a keyword such as "picture" in a text prompt must not make a row
-unroutable), a 1M-token context window and the same latency. The policy is the built-in one (the seed's
-patterns and tier priorities) with one route `auto`.
+unroutable), a 1M-token context window and the same latency. The policy is the built-in
+one (the seed's patterns and tier priorities) with one route `auto`.
 
 Operating points: strategy cost-optimized and quality-first, each with the policy's
 `constraints.minQuality` at 0 and at every distinct train quality, i.e. every knob a

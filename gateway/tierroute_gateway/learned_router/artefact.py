@@ -114,7 +114,9 @@ def artefact_hash(router: LearnedRouter) -> str:
     return "sha256:" + hashlib.sha256(canonical_artefact(router)).hexdigest()
 
 
-def load_learned_router(document: bytes | str, *, expected_hash: str | None = None) -> LearnedRouter:
+def load_learned_router(
+    document: bytes | str, *, expected_hash: str | None = None
+) -> LearnedRouter:
     """Parse and validate an artefact; refuse unknown versions and, if given, a wrong hash."""
     try:
         data = orjson.loads(document)

@@ -1,10 +1,11 @@
 """Evaluating a fitted learned router: P(success) per model for a prompt, then a choice.
 
-Pure Python (no numpy, no scikit-learn) so the gateway runs it in process: each model's
-weights become a dict from bucket to weight once per load, and a prompt's logit is the sum
-of the weights of its distinct buckets (`sum(map(dict.get, …))`, in C), the bias and the
-length term. Cost per model: the prompt's input tokens at the model's input price plus its
-expected output tokens (mean over the fitting rows) at its output price.
+Pure Python (no numpy, no scikit-learn) so the gateway runs it in process: the weights
+become one dict from bucket to the tuple of every model's weight once per load; a prompt
+costs one lookup per distinct bucket, and the per-model logits are column sums of the rows
+found (`zip(*rows)`, in C), plus the bias and the length term. Cost per model: the
+prompt's input tokens at the model's input price plus its expected output tokens (mean over
+the fitting rows) at its output price.
 """
 
 from __future__ import annotations
@@ -28,34 +29,35 @@ class Prediction(NamedTuple):
     cost: tuple[float, ...]
 
 
-class _Scorer(NamedTuple):
-    name: str
-    weights: dict[int, float]
-    bias: float
-    length_weight: float
-    input_per_token: float
-    output_cost: float
-
-
 class Predictor:
     """A loaded artefact, ready to predict (build once per artefact, call per request)."""
 
-    __slots__ = ("_scorers", "featurize", "names", "router")
+    __slots__ = (
+        "_bias",
+        "_input_price",
+        "_length",
+        "_output_cost",
+        "_rows",
+        "featurize",
+        "names",
+        "router",
+    )
 
     def __init__(self, router: LearnedRouter) -> None:
         self.router = router
         self.featurize = Featurizer(router.features)
-        self.names = tuple(model.name for model in router.models)
-        self._scorers = tuple(
-            _Scorer(
-                name=model.name,
-                weights={b: w for b, w in zip(router.buckets, model.weights, strict=True) if w},
-                bias=model.bias,
-                length_weight=model.length_weight,
-                input_per_token=model.input_per_million / _PER_MILLION,
-                output_cost=model.expected_output_tokens * model.output_per_million / _PER_MILLION,
-            )
-            for model in router.models
+        models = router.models
+        self.names = tuple(model.name for model in models)
+        columns = zip(*(model.weights for model in models), strict=True)
+        self._rows = {
+            bucket: row for bucket, row in zip(router.buckets, columns, strict=True) if any(row)
+        }
+        self._bias = tuple(model.bias for model in models)
+        self._length = tuple(model.length_weight for model in models)
+        self._input_price = tuple(model.input_per_million / _PER_MILLION for model in models)
+        self._output_cost = tuple(
+            model.expected_output_tokens * model.output_per_million / _PER_MILLION
+            for model in models
         )
 
     def predict(self, prompt: str, input_tokens: int | None = None) -> Prediction:
@@ -65,17 +67,20 @@ class Predictor:
         )
 
     def predict_features(self, features: PromptFeatures, input_tokens: int) -> Prediction:
-        """Predictions from already extracted features."""
-        buckets = features.buckets
-        zeros = repeat(0.0)
-        success = []
-        cost = []
-        for scorer in self._scorers:
-            logit = scorer.bias + scorer.length_weight * features.length
-            logit += sum(map(scorer.weights.get, buckets, zeros))
-            success.append(_sigmoid(logit))
-            cost.append(input_tokens * scorer.input_per_token + scorer.output_cost)
-        return Prediction(self.names, tuple(success), tuple(cost))
+        """Predictions from already extracted features: one dict lookup per bucket."""
+        get = self._rows.get
+        rows = [row for row in map(get, features.buckets) if row is not None]
+        length = features.length
+        sums = map(sum, zip(*rows, strict=True)) if rows else repeat(0.0)
+        success = tuple(
+            _sigmoid(bias + weight * length + total)
+            for bias, weight, total in zip(self._bias, self._length, sums, strict=False)
+        )
+        cost = tuple(
+            input_tokens * price + output
+            for price, output in zip(self._input_price, self._output_cost, strict=True)
+        )
+        return Prediction(self.names, success, cost)
 
 
 def _sigmoid(value: float) -> float:
