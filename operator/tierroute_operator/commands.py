@@ -163,7 +163,8 @@ def _register_explain(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 def _explain(arguments: argparse.Namespace) -> int:
     from datetime import UTC, datetime  # noqa: PLC0415 (lazy)
 
-    from tierroute_operator.explain_command import RequestHints, run_explain  # noqa: PLC0415
+    from tierroute_gateway.server.headers import RequestHints  # noqa: PLC0415
+    from tierroute_operator.explain_command import run_explain  # noqa: PLC0415
 
     if arguments.context_tokens is not None and arguments.context_tokens < 0:
         print("tierroute explain: --context-tokens must not be negative", file=sys.stderr)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,20 +15,8 @@ from tierroute_gateway.decision.features import extract_features, with_context_t
 from tierroute_gateway.decision.hints import parse_hints
 from tierroute_gateway.decision.index import RoutingIndex, build_index
 from tierroute_gateway.decision.select import decide
+from tierroute_gateway.server.headers import RequestHints
 from tierroute_operator.compile_command import EXIT_PROBLEMS, EXIT_USAGE, compile_or_report
-
-
-@dataclass(frozen=True)
-class RequestHints:
-    """Hint values as the command line gives them; the same checks as request headers."""
-
-    category: str | None = None
-    feature: str | None = None
-    max_latency_ms: str | None = None
-    min_quality: str | None = None
-    provider: str | None = None
-    complexity: str | None = None
-    user: str | None = None
 
 
 def prompt_request(prompt: str, model: str) -> dict[str, Any]:

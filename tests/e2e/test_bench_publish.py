@@ -13,18 +13,12 @@ from tierroute_bench.publish import measurements
 from tierroute_bench.results import read_results
 from tierroute_bench.smoke_suite import write_smoke_suite
 from tierroute_gateway.cli import main
-from tierroute_operator.testbed.control_plane import ControlPlane, install_crds
+from tierroute_operator.testbed.control_plane import ControlPlane
 
 pytestmark = pytest.mark.testbed
 
 CRDS = Path(__file__).resolve().parents[2] / "crds"
 RESOURCE = "modelcatalogs.tierroute.io"
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 def test_publish_writes_benchmark_quality_and_latency_into_catalog_status(

@@ -16,7 +16,6 @@ import yaml
 
 from tests.fixtures.testbed import Kubectl
 from tierroute_operator.crds import generate_crds
-from tierroute_operator.testbed.control_plane import ControlPlane, install_crds
 
 pytestmark = pytest.mark.testbed
 
@@ -24,13 +23,6 @@ HERE = Path(__file__).resolve().parent
 CASES = HERE / "crdcel"
 EXAMPLES = HERE.parents[1] / "examples"
 CRDS = HERE.parents[1] / "crds"
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    """The CRDs from crds/ installed and Established (they are the generated files)."""
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 def expectations(path: Path) -> list[str]:

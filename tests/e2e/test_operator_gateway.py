@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from tests.helpers.operator import (
-    CRDS,
     condition,
     example_manifests,
     get_json,
@@ -24,7 +23,7 @@ from tests.helpers.operator import (
     write_manifests,
 )
 from tests.helpers.processes import started
-from tierroute_operator.testbed.control_plane import ControlPlane, install_crds
+from tierroute_operator.testbed.control_plane import ControlPlane
 
 pytestmark = pytest.mark.testbed
 
@@ -33,13 +32,6 @@ CATALOG = "modelcatalog.tierroute.io"
 POLICY = "routingpolicy.tierroute.io"
 MODEL = "gpt-4o-mini"
 REQUEST = {"model": MODEL, "messages": [{"role": "user", "content": "Say hello in one word."}]}
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    """The generated CRDs, Established, known to the garbage collector."""
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 def pointed_at(documents: list[dict[str, Any]], base_url: str) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ import orjson
 import pytest
 
 from tests.helpers.operator import (
-    CRDS,
     condition,
     example_manifests,
     get_json,
@@ -20,20 +19,13 @@ from tests.helpers.operator import (
     wait_until,
     write_manifests,
 )
-from tierroute_operator.testbed.control_plane import ControlPlane, install_crds
+from tierroute_operator.testbed.control_plane import ControlPlane
 
 pytestmark = pytest.mark.testbed
 
 POLICY = "routingpolicy.tierroute.io"
 CATALOG = "modelcatalog.tierroute.io"
 LEASE_SECONDS = "3"
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    """The generated CRDs, Established, known to the garbage collector."""
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 def ready_hash(control_plane: ControlPlane, namespace: str) -> str | None:

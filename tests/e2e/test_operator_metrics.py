@@ -10,7 +10,6 @@ import pytest
 
 from tests.fixtures.testbed import StartPrometheus
 from tests.helpers.operator import (
-    CRDS,
     condition,
     example_manifests,
     get_json,
@@ -19,19 +18,12 @@ from tests.helpers.operator import (
     wait_until,
     write_manifests,
 )
-from tierroute_operator.testbed.control_plane import ControlPlane, install_crds
+from tierroute_operator.testbed.control_plane import ControlPlane
 from tierroute_operator.testbed.prometheus import wait_for_query
 
 pytestmark = [pytest.mark.testbed, pytest.mark.prometheus]
 
 POLICY = "routingpolicy.tierroute.io"
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    """The generated CRDs, Established, known to the garbage collector."""
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 def test_prometheus_scrapes_reconciles_errors_and_durations(

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.operator import (
-    CRDS,
     REPOSITORY,
     condition,
     example_manifests,
@@ -23,7 +22,6 @@ from tests.helpers.operator import (
 )
 from tierroute_operator.testbed.control_plane import (
     ControlPlane,
-    install_crds,
     write_service_account_kubeconfig,
 )
 
@@ -34,13 +32,6 @@ OPERATOR_NAMESPACE = "tierroute-system"
 ACCOUNT = f"system:serviceaccount:{OPERATOR_NAMESPACE}:tierroute-operator"
 POLICY = "routingpolicy.tierroute.io"
 CATALOG = "modelcatalog.tierroute.io"
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    """The generated CRDs, Established, known to the garbage collector."""
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import orjson
 import pytest
 
 from tests.helpers.operator import (
-    CRDS,
     RunningOperator,
     condition,
     decoded,
@@ -28,20 +27,13 @@ from tests.helpers.operator import (
     write_manifests,
 )
 from tierroute_gateway.routing_table import content_hash, load_routing_table
-from tierroute_operator.testbed.control_plane import ControlPlane, install_crds
+from tierroute_operator.testbed.control_plane import ControlPlane
 
 pytestmark = pytest.mark.testbed
 
 POLICY = "routingpolicy.tierroute.io"
 CATALOG = "modelcatalog.tierroute.io"
 BUDGET = "budgetallocation.tierroute.io"
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    """The generated CRDs, Established, known to the garbage collector."""
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import orjson
 import pytest
 
 from tests.helpers.operator import (
-    CRDS,
     RunningOperator,
     condition,
     example_manifests,
@@ -24,20 +23,13 @@ from tests.helpers.operator import (
     write_manifests,
 )
 from tierroute_gateway.routing_table import content_hash, load_routing_table
-from tierroute_operator.testbed.control_plane import ControlPlane, install_crds
+from tierroute_operator.testbed.control_plane import ControlPlane
 
 pytestmark = pytest.mark.testbed
 
 POLICY = "routingpolicy.tierroute.io"
 CATALOG = "modelcatalog.tierroute.io"
 PRICES = ("0.21", "0.22", "0.23", "0.24", "0.25")
-
-
-@pytest.fixture(scope="module")
-def tierroute_crds(control_plane: ControlPlane) -> list[str]:
-    """The generated CRDs, Established, known to the garbage collector."""
-    manifests = "---\n".join(path.read_text() for path in sorted(CRDS.glob("*.yaml")))
-    return install_crds(control_plane, manifests)
 
 
 @pytest.fixture
