@@ -8,11 +8,11 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv testbed system-deps lint types imports test test-unit test-crd test-integration \
+.PHONY: help venv testbed system-deps perf-tools lint types imports test test-unit test-crd test-integration \
         test-e2e crds run perf dev-cluster dev-cluster-down clean lock
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ imports: $(STAMP)  ## import-linter contracts between the planes
 test-unit: $(STAMP)  ## pure core
 	$(PYTEST) tests/unit
 
+test-crd: $(STAMP) testbed  ## CRD generation and the API server's validation of the fixtures
+	$(PYTEST) tests/unit/operator/test_crds.py tests/e2e/test_crd_validation.py
+
 test-integration: $(STAMP)  ## real processes over HTTP, no Kubernetes
 	$(PYTEST) tests/integration
 
@@ -67,8 +70,19 @@ crds: $(STAMP)  ## regenerate crds/ from the pydantic models
 run: $(STAMP)  ## the embedded default: simulated providers and the gateway from examples/
 	$(BIN)/tierroute run --manifests examples --policy default
 
-perf: $(STAMP) testbed  ## run every benchmark; results are recorded by hand in perf/RESULTS.md
-	for bench in perf/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench || exit 1; done
+perf-tools:  ## the load generator (oha, from crates.io) and the LiteLLM peer (PyPI, its own venv)
+	command -v oha >/dev/null || test -x $(HOME)/.cargo/bin/oha || cargo install oha --locked
+	test -x .perf-venv/bin/litellm || { $(PYTHON) -m venv .perf-venv && \
+	  .perf-venv/bin/pip install --quiet 'litellm[proxy]==1.108.7'; }
+
+perf: $(STAMP) testbed perf-tools  ## run every benchmark; results are recorded by hand in perf/RESULTS.md
+	export PATH="$(HOME)/.cargo/bin:$$PATH"; \
+	for bench in perf/bench_*.py; do echo "== $$bench"; \
+	  case $$bench in \
+	    *bench_gateway.py) $(BIN)/python $$bench --litellm .perf-venv/bin/litellm ;; \
+	    *bench_learned_router.py) echo "(needs a fitted router: see docs/routing-economics.md)" ;; \
+	    *) $(BIN)/python $$bench ;; \
+	  esac || exit 1; done
 
 dev-cluster: $(STAMP) testbed  ## the whole stack here: test bed, CRDs, operator, examples, simulator, gateway
 	$(BIN)/python -m tierroute_operator.controller.dev_cluster up
