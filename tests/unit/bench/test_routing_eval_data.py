@@ -17,7 +17,7 @@ ROUTERBENCH = DATA / "routerbench-subset"
 @pytest.fixture(scope="module")
 def routerbench() -> Path:
     if not (ROUTERBENCH / "prices.json").exists() and os.environ.get("CI") != "true":
-        pytest.skip(f"routing-eval data absent: put it in {DATA.resolve()} (see issue 10)")
+        pytest.skip(f"routing-eval data absent: put it in {DATA.resolve()}")  # not under CI
     return ROUTERBENCH
 
 
