@@ -19,8 +19,17 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+
+from tierroute_gateway.learned_router.artefact import LearnedRouter, artefact_hash
 
 SCHEMA_VERSION = 1
 """The schema version this gateway reads and the operator writes."""
@@ -83,6 +92,9 @@ class Strategy(StrEnum):
     COST_OPTIMIZED = "cost-optimized"
     QUALITY_FIRST = "quality-first"
     LATENCY_FIRST = "latency-first"
+    LEARNED = "learned"
+    """The policy's learned router picks among the eligible models it knows (all tiers the
+    budget allows); cost-optimized tier order when it knows none of them."""
 
 
 class WhenExhausted(StrEnum):
@@ -353,6 +365,38 @@ class Adjustment(_Strict):
     value: str | None = Field(default=None, description="Parameter, such as a penalty.")
 
 
+class LearnedRouting(_Strict):
+    """The learned router of routes with strategy `learned`, carried inline.
+
+    The artefact travels inside the table, so one ConfigMap update delivers table and router
+    together and the table's content hash covers both. `artefactHash` is the hash the
+    RoutingPolicy pins; a table whose artefact hashes differently is refused.
+    """
+
+    artefact_hash: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="sha256 of the artefact's canonical JSON, as pinned by the policy.",
+    )
+    source: str = Field(
+        description="Where the operator read it, such as `configmap team-a/router-v3 "
+        "router.json` (for humans; not used to load it)."
+    )
+    rule: Literal["threshold", "tradeoff"] = Field(
+        description="Decision rule: the policy's, else the artefact's operating point."
+    )
+    value: DecimalString = Field(description="The threshold or the cost weight λ of the rule.")
+    artefact: LearnedRouter = Field(description="The fitted router (learned-router schema).")
+
+    @model_validator(mode="after")
+    def _hash_matches(self) -> LearnedRouting:
+        actual = artefact_hash(self.artefact)
+        if actual != self.artefact_hash:
+            raise ValueError(
+                f"learned router artefact hashes to {actual}, not the pinned {self.artefact_hash}"
+            )
+        return self
+
+
 class Source(_Strict):
     """Which objects the table was compiled from."""
 
@@ -384,6 +428,9 @@ class RoutingTable(_Strict):
     )
     features: tuple[str, ...] = Field(
         default=(), description="Declared feature names; others are counted as `other`."
+    )
+    learned_router: LearnedRouting | None = Field(
+        default=None, description="The learned router of `learned` routes, if the policy has one."
     )
 
     @field_validator("providers", "models", "routes", "experiments")
