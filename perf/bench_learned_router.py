@@ -1,12 +1,20 @@
-"""Learned-router decision time (issue 10): featurize + predict + choose for one prompt.
+"""Learned-router decision time (issue 10): the predictor alone, and the gateway's `decide()`.
 
-Run: .venv/bin/python perf/bench_learned_router.py ROUTER.json [--samples N]
+Run: .venv/bin/python perf/bench_learned_router.py ROUTER.json [--samples N] [--cpu N]
 
 ROUTER.json is an artefact of `tierroute router fit` (e.g. fitted on the RouterBench slice's
-train rows, 11 models). Each sample times `Predictor.predict` (hashed n-grams of the prompt's
-tail, one logistic score per model) and `choose` with the artefact's default rule, pinned to
-one core, on prompts of about 100, 500, 2,000 and 8,000 tokens (English text, ≈ 4 characters
-per token). Prints a Markdown table with p50/p99 per size. Not a test: nothing is asserted.
+train rows, 11 models). Pinned to one core, on prompts of about 100, 500, 2,000 and 8,000
+tokens (English text, ≈ 4 characters per token), two tables with p50/p99 per size:
+
+1. the predictor: `Predictor.predict` (hashed n-grams of the prompt's tail, one logistic
+   score per model) and `choose` with the artefact's default rule;
+2. the gateway's whole decision on a `learned` route: `extract_features` of the parsed body
+   plus `decide()` (classification, budget standing, eligibility, the learned router over
+   every eligible model, the fallback chain and the reason), on a routing table whose
+   catalog holds the artefact's models (its prices; tiers by price thirds; every
+   capability) and whose `learnedRouter` carries the artefact with its operating point.
+
+Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -17,9 +25,39 @@ import os
 import platform
 import statistics
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from tierroute_gateway.learned_router import Predictor, choose, load_learned_router
+from tierroute_gateway.decision import build_index, decide, defaults, extract_features
+from tierroute_gateway.decision.index import RoutingIndex
+from tierroute_gateway.learned_router import (
+    LearnedRouter,
+    Predictor,
+    artefact_hash,
+    choose,
+    load_learned_router,
+)
+from tierroute_gateway.routing_table import (
+    Capability,
+    ChainStep,
+    Classification,
+    Constraints,
+    Fallback,
+    LearnedRouting,
+    Model,
+    Pricing,
+    Provider,
+    QualityGate,
+    Route,
+    RoutingTable,
+    Source,
+    Strategy,
+    Tier,
+    WireApi,
+)
+
+NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 
 _TEXT = (
     "which of the following statements best explains why magnets usually stick to a "
@@ -59,8 +97,98 @@ def measure(predictor: Predictor, prompt: str, samples: int) -> list[float]:
     return timings
 
 
+def _decimal(value: float) -> str:
+    return f"{value:.6f}"
+
+
+def learned_table(router: LearnedRouter) -> RoutingTable:
+    """A table whose catalog is the artefact's models and whose only route is `learned`."""
+    by_price = sorted(router.models, key=lambda m: (m.input_per_million, m.name))
+    third = max(1, len(by_price) // 3)
+    tiers = {m.name: Tier.ECONOMY for m in by_price[:third]}
+    tiers.update({m.name: Tier.STANDARD for m in by_price[third : 2 * third]})
+    models = tuple(
+        Model(
+            name=m.name,
+            provider="local",
+            provider_model=m.name,
+            tier=tiers.get(m.name, Tier.PREMIUM),
+            pricing=Pricing(
+                input_per_million=_decimal(m.input_per_million),
+                output_per_million=_decimal(m.output_per_million),
+            ),
+            context_window=128_000,
+            max_output_tokens=4_096,
+            capabilities=tuple(Capability),
+            latency_ms=500,
+            quality="0.8",
+            tokens_per_image=765,
+        )
+        for m in router.models
+    )
+    point = router.operating_point
+    step = ChainStep(model="", max_retries=1, timeout_ms=30_000, retry_on=defaults.DEFAULT_RETRY_ON)
+    return RoutingTable(
+        schema_version=1,
+        source=Source(namespace="perf", policy="learned", catalog="artefact"),
+        providers=(
+            Provider(
+                name="local",
+                api=WireApi.OPENAI,
+                base_url="http://127.0.0.1:1/v1",
+                timeout_ms=30_000,
+                connect_timeout_ms=1_000,
+            ),
+        ),
+        models=models,
+        routes=(Route(name="auto", category="default", strategy=Strategy.LEARNED),),
+        classification=Classification(
+            complex_patterns=defaults.COMPLEX_PATTERNS,
+            simple_patterns=defaults.SIMPLE_PATTERNS,
+            capability_patterns=dict(defaults.CAPABILITY_PATTERNS),
+            high_complexity_context_tokens=defaults.HIGH_COMPLEXITY_CONTEXT_TOKENS,
+            long_context_tokens=defaults.LONG_CONTEXT_TOKENS,
+            max_scan_chars=defaults.MAX_SCAN_CHARS,
+        ),
+        tier_priority=dict(defaults.TIER_PRIORITY),
+        constraints=Constraints(),
+        fallback=Fallback(defaults=step),
+        quality_gate=QualityGate(enabled=False, escalate_on=()),
+        learned_router=LearnedRouting(
+            artefact_hash=artefact_hash(router),
+            source="perf",
+            rule=point.rule,
+            value=_decimal(point.value),
+            artefact=router,
+        ),
+    )
+
+
+def measure_decide(index: RoutingIndex, body: dict[str, Any], samples: int) -> list[float]:
+    """Microseconds per `extract_features` + `decide()` on a parsed body."""
+    cap = index.max_scan_chars
+    timings = []
+    gc.disable()
+    try:
+        for number in range(samples):
+            start = time.perf_counter_ns()
+            features = extract_features(body, max_scan_chars=cap)
+            decide(index, "auto", features, request_id=f"r{number}", now=NOW)
+            timings.append((time.perf_counter_ns() - start) / 1000)
+    finally:
+        gc.enable()
+    return timings
+
+
+def _row(tokens: int, timings: list[float], extra: str = "") -> str:
+    timings = sorted(timings)
+    p99 = timings[int(len(timings) * 0.99) - 1]
+    median = statistics.median(timings)
+    return f"| {tokens:,} | {median:.0f} | {p99:.0f} | {timings[-1]:.0f} |{extra}"
+
+
 def main() -> None:
-    """Print the table."""
+    """Print the tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("router", help="artefact written by `tierroute router fit`")
     parser.add_argument("--samples", type=int, default=5000)
@@ -77,9 +205,17 @@ def main() -> None:
     for tokens in (100, 500, 2000, 8000):
         prompt = prompt_of(tokens)
         measure(predictor, prompt, 200)  # warm-up
-        timings = sorted(measure(predictor, prompt, arguments.samples))
-        p99 = timings[int(len(timings) * 0.99) - 1]
-        print(f"| {tokens:,} | {statistics.median(timings):.0f} | {p99:.0f} | {timings[-1]:.0f} |")
+        print(_row(tokens, measure(predictor, prompt, arguments.samples)))
+    index = build_index(learned_table(router))
+    print("\nextract_features + decide() on a `learned` route (whole decision):")
+    print("\n| prompt tokens | p50 µs | p99 µs | max µs | model |")
+    print("| ---: | ---: | ---: | ---: | --- |")
+    for tokens in (100, 500, 2000, 8000):
+        body = {"model": "auto", "messages": [{"role": "user", "content": prompt_of(tokens)}]}
+        measure_decide(index, body, 200)  # warm-up
+        features = extract_features(body, max_scan_chars=index.max_scan_chars)
+        chosen = decide(index, "auto", features, request_id="r", now=NOW).model
+        print(_row(tokens, measure_decide(index, body, arguments.samples), f" {chosen} |"))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """The compiler: custom resources in, routing table out.
 
-`compile_policy` is pure: it takes the resolved ModelCatalog, RoutingPolicy and optional
-BudgetAllocation plus `now`, and returns the routing table the gateways load, or raises
-`CompileError` listing every problem with the object and field path at fault. The operator and
-`tierroute compile` run this same function.
+`compile_policy` is pure: it takes the resolved ModelCatalog, RoutingPolicy, optional
+BudgetAllocation and learned-router artefact plus `now`, and returns the routing table the
+gateways load with its canonical JSON, or raises `CompileError` listing every problem with the
+object and field path at fault. The operator and `tierroute compile` run this same function.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,15 +16,24 @@ from decimal import Decimal
 
 from tierroute_gateway import routing_table as table
 from tierroute_gateway.decision import defaults
+from tierroute_gateway.learned_router.artefact import canonical_artefact
 from tierroute_operator.api import BudgetAllocation, ModelCatalog, RoutingPolicy
 from tierroute_operator.api.field_types import parse_duration_ms
 from tierroute_operator.api.model_catalog import CatalogModel
 from tierroute_operator.api.model_catalog import Provider as CatalogProvider
 from tierroute_operator.api.routing_policy import Classification, QualitySource, Route
 from tierroute_operator.budget_period import current_period, rfc3339
-from tierroute_operator.compile_checks import Problem, check_references
+from tierroute_operator.compile_checks import Problem, check_references, label
+from tierroute_operator.compile_learned_router import learned_routing
+from tierroute_operator.learned_router_source import ResolvedLearnedRouter
 
 _CENT = Decimal("0.01")
+
+CONFIG_MAP_LIMIT_BYTES = 1_048_576
+"""Kubernetes refuses a ConfigMap whose keys and values add up to more than 1 MiB."""
+
+TABLE_KEY = "routing.json"
+"""The key of the generated ConfigMap that holds the table (counted in its size)."""
 
 
 class CompileError(ValueError):
@@ -40,6 +50,13 @@ class CompileResult:
 
     table: table.RoutingTable
     warnings: tuple[str, ...]
+    document: bytes
+    """The table's canonical JSON (what the ConfigMap holds and the content hash covers)."""
+
+    @property
+    def table_hash(self) -> str:
+        """`sha256:<hex>` of `document`: the table's content hash."""
+        return "sha256:" + hashlib.sha256(self.document).hexdigest()
 
 
 def compile_policy(
@@ -48,11 +65,19 @@ def compile_policy(
     budget: BudgetAllocation | None,
     *,
     now: datetime,
+    learned_router: ResolvedLearnedRouter | None = None,
 ) -> CompileResult:
-    """Compile one RoutingPolicy with the objects it references into a routing table."""
+    """Compile one RoutingPolicy with the objects it references into a routing table.
+
+    `learned_router` is the artefact `spec.learnedRouter` names, already read (required when
+    the policy has one).
+    """
     if policy.spec.budget_ref is None:
         budget = None
     errors, warnings = check_references(catalog, policy, budget)
+    learned = learned_routing(catalog, policy, learned_router)
+    errors += learned.errors
+    warnings += learned.warnings
     if errors:
         raise CompileError(tuple(errors))
     spec = policy.spec
@@ -103,8 +128,34 @@ def compile_policy(
         ),
         budget=_budget(budget, now) if budget is not None else None,
         features=spec.features,
+        learned_router=learned.routing,
     )
-    return CompileResult(table=routing_table, warnings=tuple(warnings))
+    document = table.canonical_json(routing_table)
+    _check_size(policy, document, learned.routing)
+    return CompileResult(table=routing_table, warnings=tuple(warnings), document=document)
+
+
+def _check_size(
+    policy: RoutingPolicy, document: bytes, learned: table.LearnedRouting | None
+) -> None:
+    """Refuse a table its ConfigMap could not hold, rather than let the API server refuse it."""
+    size = len(TABLE_KEY) + len(document)
+    if size <= CONFIG_MAP_LIMIT_BYTES:
+        return
+    message = (
+        f"the routing table is {size:,} bytes, over Kubernetes' {CONFIG_MAP_LIMIT_BYTES:,}-byte "
+        "limit for a ConfigMap"
+    )
+    path = "spec"
+    if learned is not None:
+        path = "spec.learnedRouter"
+        artefact = len(canonical_artefact(learned.artefact))
+        message += (
+            f"; the learned router from {learned.source} takes {artefact:,} bytes of it and "
+            f"the rest of the table {size - artefact:,}: fit with fewer buckets (or fewer "
+            "models) so that the artefact fits"
+        )
+    raise CompileError((Problem(label(policy), path, message),))
 
 
 def credential_env_name(provider: str) -> str:

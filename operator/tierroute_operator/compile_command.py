@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from tierroute_gateway.routing_table import canonical_json, content_hash
 from tierroute_operator.api.manifests import ManifestPathError
 from tierroute_operator.compile import CompileError, CompileResult
 from tierroute_operator.resolve import ResolveError, compile_manifests
@@ -39,7 +38,7 @@ def run_compile(
         return result
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    document = canonical_json(result.table) + b"\n"
+    document = result.document + b"\n"
     if output is None:
         sys.stdout.buffer.write(document)
     else:
@@ -48,5 +47,5 @@ def run_compile(
         except OSError as error:
             print(f"tierroute: cannot write {output}: {error}", file=sys.stderr)
             return EXIT_USAGE
-    print(f"compiled {result.table.source.policy}: {content_hash(result.table)}", file=sys.stderr)
+    print(f"compiled {result.table.source.policy}: {result.table_hash}", file=sys.stderr)
     return 0

@@ -7,10 +7,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tierroute_gateway.routing_table import canonical_json
 from tierroute_operator.api import BudgetAllocation, ModelCatalog, RoutingPolicy
 from tierroute_operator.api.manifests import Manifests, load_manifests
 from tierroute_operator.compile import CompileResult, compile_policy
+from tierroute_operator.learned_router_source import (
+    LearnedRouterSourceError,
+    ResolvedLearnedRouter,
+    config_map_data,
+    read_learned_router,
+)
 
 
 class ResolveError(ValueError):
@@ -57,16 +62,39 @@ def resolve_policy(
     return catalog_item.resource, policy, budget
 
 
+def resolve_learned_router(
+    manifests: Manifests, policy: RoutingPolicy
+) -> ResolvedLearnedRouter | None:
+    """The artefact `spec.learnedRouter` names, from a ConfigMap among `manifests` (None when
+    the policy has no learned router)."""
+    reference = policy.spec.learned_router
+    if reference is None:
+        return None
+    namespace = policy.metadata.namespace
+    found = manifests.find_config_map(reference.config_map_ref.name, namespace)
+    try:
+        return read_learned_router(
+            policy,
+            namespace or "default",
+            config_map_data(found.body) if found is not None else None,
+            absent=f"is not in {', '.join(manifests.files) or 'the given files'}",
+        )
+    except LearnedRouterSourceError as error:
+        raise ResolveError(error.message) from error
+
+
 def compile_manifests(
     paths: Sequence[Path], policy_name: str | None, *, now: datetime
 ) -> CompileResult:
     """Load manifests from `paths` and compile one policy (raises ResolveError, CompileError,
     ManifestPathError)."""
-    catalog, policy, budget = resolve_policy(load_manifests(paths), policy_name)
-    return compile_policy(catalog, policy, budget, now=now)
+    manifests = load_manifests(paths)
+    catalog, policy, budget = resolve_policy(manifests, policy_name)
+    learned_router = resolve_learned_router(manifests, policy)
+    return compile_policy(catalog, policy, budget, now=now, learned_router=learned_router)
 
 
 def compile_manifests_document(paths: Sequence[Path], policy_name: str | None) -> bytes:
     """The routing table JSON of one policy under `paths`, compiled now: the gateway's
     `--manifests` compiler (entry point `tierroute.manifest_compilers`). Raises ValueError."""
-    return canonical_json(compile_manifests(paths, policy_name, now=datetime.now(UTC)).table)
+    return compile_manifests(paths, policy_name, now=datetime.now(UTC)).document

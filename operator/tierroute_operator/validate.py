@@ -24,6 +24,12 @@ from tierroute_operator.api.manifests import (
     load_manifests,
 )
 from tierroute_operator.compile import CompileError, compile_policy
+from tierroute_operator.learned_router_source import (
+    LearnedRouterSourceError,
+    ResolvedLearnedRouter,
+    config_map_data,
+    read_learned_router,
+)
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,32 @@ def _check_policy(
             problems.append(
                 _missing(item, "BudgetAllocation", budget_name, "spec.budgetRef", strict)
             )
-    if problems or catalog is None:
+    learned = _learned_router(item, policy, manifests, strict)
+    if isinstance(learned, Problem):
+        problems.append(learned)
+    if problems or catalog is None or isinstance(learned, Problem):
         return problems
-    return _compile(item, policy, catalog, budget, now)
+    return _compile(item, policy, catalog, budget, learned, now=now)
+
+
+def _learned_router(
+    item: LoadedObject, policy: RoutingPolicy, manifests: Manifests, strict: bool
+) -> ResolvedLearnedRouter | Problem | None:
+    """The artefact `spec.learnedRouter` names, or the problem that stops its checks."""
+    reference = policy.spec.learned_router
+    if reference is None:
+        return None
+    namespace = policy.metadata.namespace
+    found = manifests.find_config_map(reference.config_map_ref.name, namespace)
+    if found is None:
+        name = reference.config_map_ref.name
+        return _missing(item, "ConfigMap", name, "spec.learnedRouter.configMapRef", strict)
+    try:
+        return read_learned_router(
+            policy, namespace or "default", config_map_data(found.body), absent=""
+        )
+    except LearnedRouterSourceError as error:
+        return _attributed(error.message, [item], item, warning=False)
 
 
 def _missing(item: LoadedObject, kind: str, name: str, field: str, strict: bool) -> Problem:
@@ -114,6 +143,8 @@ def _compile(
     policy: RoutingPolicy,
     catalog: LoadedObject,
     budget: LoadedObject | None,
+    learned_router: ResolvedLearnedRouter | None,
+    *,
     now: datetime,
 ) -> list[Problem]:
     """What the compiler says about the policy and the objects it references."""
@@ -125,7 +156,9 @@ def _compile(
     ):
         return []
     try:
-        result = compile_policy(catalog_resource, policy, budget_resource, now=now)
+        result = compile_policy(
+            catalog_resource, policy, budget_resource, now=now, learned_router=learned_router
+        )
     except CompileError as error:
         return [
             _attributed(str(problem), involved, item, warning=False) for problem in error.problems

@@ -61,6 +61,10 @@ LONG_CONTEXT_TOKENS = 32_000
 MAX_SCAN_CHARS = 8_192
 """Characters of prompt text matched against the patterns; caps classification cost."""
 
+PROMPT_TAIL_CHARS = 4_096
+"""Characters kept of the end of the last user message for the learned router, which reads
+only the last `maxChars` of them (an artefact asking for more is refused at load)."""
+
 BUDGET_WARNING_FRACTION = 0.8
 """A budget category whose spend reaches this share of its allocation is in `warning`."""
 

@@ -6,14 +6,17 @@ weights. The key is the user id for `stickiness: user` (the `x-tierroute-user` h
 the body's `user`), falling back to the request id when a request carries no user; it is the
 request id for `stickiness: request`. A `promote-variant` adjustment sends everyone to the
 promoted variant. An experiment applies to a request when its route and category (each when
-set) match; when several do, the first by name is used.
+set) match; when several do, the first by name is used. A variant whose model may not serve
+the request is skipped, and the note says why.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import NamedTuple
 
-from tierroute_gateway.decision.index import ExperimentEntry, RouteEntry
+from tierroute_gateway.decision.eligibility import Limits, refusal
+from tierroute_gateway.decision.index import ExperimentEntry, ModelEntry, RouteEntry, RoutingIndex
 from tierroute_gateway.routing_table import Variant
 
 
@@ -47,3 +50,36 @@ def applicable_experiment(route: RouteEntry, category: str | None) -> Experiment
         if entry.experiment.category is None or entry.experiment.category == category:
             return entry
     return None
+
+
+class Assignment(NamedTuple):
+    """The experiment a request fell into; `model` is None when its variant was skipped."""
+
+    experiment: str
+    variant: str
+    model: ModelEntry | None
+    note: str
+
+
+def experiment_assignment(
+    index: RoutingIndex,
+    entry: RouteEntry,
+    limits: Limits,
+    category: str | None,
+    *,
+    user: str | None,
+    request_id: str,
+) -> Assignment | None:
+    """The request's experiment variant, if an experiment applies; skipped if ineligible."""
+    found = applicable_experiment(entry, category)
+    if found is None:
+        return None
+    chosen = assign_variant(found, assignment_key(found, user, request_id))
+    model = index.models[chosen.model]
+    name = found.experiment.name
+    why = refusal(index, entry.route, model, limits)
+    if why is not None:
+        note = f"experiment {name} skipped: variant {chosen.name} ({model.name}) {why}"
+        return Assignment(name, chosen.name, None, note)
+    note = f"experiment {name}: variant {chosen.name} routes to {model.name}"
+    return Assignment(name, chosen.name, model, note)

@@ -12,6 +12,11 @@ user, system and developer messages from newest to oldest, joined by newlines an
 `max_scan_chars`. The newest user message is the task at hand; system prompts often state
 it too. Assistant and tool messages are not matched: they are model and tool output, not the
 task. Only the first `max_scan_chars` characters of that order are ever copied or matched.
+
+Prompt for the learned router (`tail_text`, `prompt_chars`): the last user message (else the
+last scanned one), its text parts joined by newlines, as the learned router was fitted on one
+prompt string: its last `PROMPT_TAIL_CHARS` characters and its whole length. Only that tail is
+copied.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ class RequestFeatures(NamedTuple):
     routing uses, `input_tokens` unless a caller states it (the seed's `context_length`, the
     explain CLI's `--context-tokens`). `max_output_tokens`: `max_completion_tokens`, else
     `max_tokens`, else None. `json_response`: whether `response_format` asks for JSON.
-    `user`: the body's `user` field, for sticky experiment assignment.
+    `user`: the body's `user` field, for sticky experiment assignment. `tail_text`: the last
+    `PROMPT_TAIL_CHARS` characters of the prompt the learned router reads, `prompt_chars` that
+    prompt's whole length (see the module docstring).
     """
 
     scan_text: str
@@ -46,6 +53,8 @@ class RequestFeatures(NamedTuple):
     max_output_tokens: int | None
     json_response: bool
     user: str | None
+    tail_text: str = ""
+    prompt_chars: int = 0
 
 
 def with_context_tokens(features: RequestFeatures, tokens: int) -> RequestFeatures:
@@ -93,8 +102,9 @@ def extract_features(body: Mapping[str, Any], *, max_scan_chars: int) -> Request
     if tally.audio_seconds:
         input_tokens += round(tally.audio_seconds * defaults.AUDIO_TOKENS_PER_SECOND)
     user = body.get("user")
+    scan_text, tail_text, prompt_chars = _texts(scanned, max_scan_chars)
     return RequestFeatures(
-        scan_text=_scan_text(scanned, max_scan_chars),
+        scan_text=scan_text,
         input_tokens=input_tokens,
         context_tokens=input_tokens,
         image_count=tally.images,
@@ -103,6 +113,8 @@ def extract_features(body: Mapping[str, Any], *, max_scan_chars: int) -> Request
         max_output_tokens=_max_output_tokens(body),
         json_response=_json_response(body.get("response_format")),
         user=user if isinstance(user, str) and user else None,
+        tail_text=tail_text,
+        prompt_chars=prompt_chars,
     )
 
 
@@ -183,15 +195,41 @@ def _json_response(response_format: Any) -> bool:
     return isinstance(response_format, dict) and response_format.get("type") in _JSON_FORMATS
 
 
-def _scan_text(scanned: list[tuple[str, list[str]]], max_scan_chars: int) -> str:
-    """The last user message's text, then earlier scanned messages newest first, capped."""
+def _texts(scanned: list[tuple[str, list[str]]], max_scan_chars: int) -> tuple[str, str, int]:
+    """The scan text, the prompt tail and the prompt's length (see the module docstring)."""
     if len(scanned) == 1 and len(scanned[0][1]) == 1:
-        return scanned[0][1][0][:max_scan_chars]  # the common case: one message, one piece
+        text = scanned[0][1][0]  # the common case: one message, one piece; no copy if short
+        return text[:max_scan_chars], text[-defaults.PROMPT_TAIL_CHARS :], len(text)
+    if not scanned:
+        return "", "", 0
     last_user = next(
         (i for i in range(len(scanned) - 1, -1, -1) if scanned[i][0] == "user"),
         len(scanned) - 1,
     )
-    ordered = [scanned[last_user][1]] if scanned else []
+    tail_text, prompt_chars = _prompt_tail(scanned[last_user][1])
+    return _scan_text(scanned, last_user, max_scan_chars), tail_text, prompt_chars
+
+
+def _prompt_tail(pieces: list[str]) -> tuple[str, int]:
+    """The last `PROMPT_TAIL_CHARS` characters of `pieces` joined by newlines, and its length."""
+    limit = defaults.PROMPT_TAIL_CHARS
+    if len(pieces) == 1:
+        return pieces[0][-limit:], len(pieces[0])
+    chunks: list[str] = []
+    remaining = limit
+    for piece in reversed(pieces):
+        chunk = piece[-remaining:]
+        chunks.append(chunk)
+        remaining -= len(chunk) + 1
+        if remaining <= 0:
+            break
+    total = sum(map(len, pieces)) + len(pieces) - 1
+    return "\n".join(reversed(chunks))[-limit:], total
+
+
+def _scan_text(scanned: list[tuple[str, list[str]]], last_user: int, max_scan_chars: int) -> str:
+    """The last user message's text, then earlier scanned messages newest first, capped."""
+    ordered = [scanned[last_user][1]]
     ordered += [scanned[i][1] for i in range(len(scanned) - 1, -1, -1) if i != last_user]
     chunks: list[str] = []
     remaining = max_scan_chars

@@ -2,9 +2,9 @@
 
 `build_index` converts decimal strings to floats, compiles the patterns, resolves chain,
 experiment and default-model references, applies the automatic adjustments and precomputes
-each route's candidate models, so that a request does no repeated work. It refuses a table
-whose references do not resolve (`RoutingTableError`): the gateway then keeps its last good
-table.
+each route's candidate models and the learned router's predictor (`learned_index`), so that
+a request does no repeated work. It refuses a table whose references do not resolve
+(`RoutingTableError`): the gateway then keeps its last good table.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tierroute_gateway.decision.budget import BudgetView, budget_view
 from tierroute_gateway.decision.cost import ModelPrices, prices_from_pricing
+from tierroute_gateway.decision.learned_index import LearnedIndex, build_learned_index
 from tierroute_gateway.decision.patterns import PatternMatcher
 from tierroute_gateway.routing_table import (
     Capability,
@@ -102,6 +103,8 @@ class RoutingIndex:
     max_scan_chars: int
     high_complexity_context_tokens: int
     long_context_tokens: int
+    learned: LearnedIndex | None = None
+    """The learned router of `learned` routes, if the table has one."""
 
 
 def build_index(table: RoutingTable) -> RoutingIndex:
@@ -148,6 +151,7 @@ def build_index(table: RoutingTable) -> RoutingIndex:
         max_scan_chars=classification.max_scan_chars,
         high_complexity_context_tokens=classification.high_complexity_context_tokens,
         long_context_tokens=classification.long_context_tokens,
+        learned=build_learned_index(table, routes),
     )
 
 

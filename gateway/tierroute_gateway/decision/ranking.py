@@ -5,7 +5,8 @@ expected output tokens at the output price, plus image and audio charges; expect
 the request's maximum, else `DEFAULT_EXPECTED_OUTPUT_TOKENS`, capped by the model's output
 limit); quality-first: highest quality, then cost; latency-first: lowest declared latency,
 then cost. Ties go to the name. A model penalized by automation sorts after the others of
-its tier.
+its tier. A `learned` route ranks like a cost-optimized one: that ranking extends its learned
+candidates' fallback chain, and replaces them when the learned router knows no eligible model.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ _STRATEGY_WORDS = {
     Strategy.COST_OPTIMIZED: "cheapest",
     Strategy.QUALITY_FIRST: "highest-quality",
     Strategy.LATENCY_FIRST: "fastest",
+    Strategy.LEARNED: "cheapest",
 }
 
 

@@ -4,8 +4,10 @@ A route request: eligibility filters (see `eligibility`), then tiers in the orde
 `tierPriority[complexity]`, and within the first tier that has an eligible model, the
 route's strategy: cost-optimized (lowest estimated cost for this request), quality-first
 (highest quality, then cost) or latency-first (lowest latency, then cost); ties go to the
-name. A model penalized by automation goes to the end of its tier. An experiment that applies
-replaces the selected model with its variant's model when that model is eligible.
+name. A model penalized by automation goes to the end of its tier. A `learned` route lets
+the table's learned router choose among the eligible models it knows, in every tier the
+budget allows (see `learned`). An experiment that applies replaces the selected model with
+its variant's model when that model is eligible.
 
 Budget: a category in `reject` that is exhausted answers 429; `downgrade` (exhausted, or
 downgraded by automation) restricts selection to the economy tier, then standard, never
@@ -40,21 +42,14 @@ from tierroute_gateway.decision.errors import (
     NothingEligible,
     UnknownRoute,
 )
-from tierroute_gateway.decision.experiments import (
-    applicable_experiment,
-    assign_variant,
-    assignment_key,
-)
+from tierroute_gateway.decision.experiments import Assignment, experiment_assignment
 from tierroute_gateway.decision.features import RequestFeatures
 from tierroute_gateway.decision.hints import NO_HINTS, PROVIDER_HEADER, Hints
 from tierroute_gateway.decision.index import ModelEntry, RouteEntry, RoutingIndex
-from tierroute_gateway.decision.ranking import (
-    expected_output,
-    model_cost,
-    rank,
-    selection_reason,
-)
+from tierroute_gateway.decision.learned import LearnedNote
+from tierroute_gateway.decision.ranking import expected_output, model_cost, rank
 from tierroute_gateway.decision.standing import Standing, budget_standing
+from tierroute_gateway.decision.strategy import select_models
 from tierroute_gateway.routing_table import (
     Capability,
     ChainStep,
@@ -85,6 +80,7 @@ class Decision(NamedTuple):
     budget_status: BudgetStatus | None = None
     downgraded: bool = False
     default_model_used: bool = False
+    learned: LearnedNote | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values, for `/v1/route` and `tierroute explain`."""
@@ -107,6 +103,7 @@ class Decision(NamedTuple):
             "budgetStatus": self.budget_status.value if self.budget_status else None,
             "downgraded": self.downgraded,
             "defaultModelUsed": self.default_model_used,
+            "learnedRouter": self.learned.as_dict() if self.learned else None,
         }
 
 
@@ -184,8 +181,8 @@ def _decide_for_route(
         unavailable=unavailable,
     )
     tiers = _tiers(index, classification.complexity, standing.downgraded)
-    ranking = rank(entry.candidates_by_tier, limits, tiers, route.strategy, features)
-    if ranking is None:
+    selection = select_models(index, entry, limits, tiers, features)
+    if selection is None:
         return _nothing_eligible(
             index,
             entry,
@@ -199,13 +196,16 @@ def _decide_for_route(
     if unavailable:
         broken = sorted(m.name for m in entry.candidates if m.name in unavailable)
         parts += [f"circuit breaker open: {', '.join(broken)}"] if broken else []
-    parts.append(selection_reason(route.strategy, tiers, ranking))
-    primary = ranking.tiers[0][0]
+    parts.append(selection.reason)
+    primary = selection.ordered[0]
     user = hints.user or features.user
-    assignment = _experiment(index, entry, limits, standing, user=user, request_id=request_id)
+    assignment = experiment_assignment(
+        index, entry, limits, standing.category, user=user, request_id=request_id
+    )
     if assignment is not None:
         parts.append(assignment.note)
         primary = assignment.model or primary
+    learned = selection.learned
     return _decision(
         index,
         primary,
@@ -214,44 +214,13 @@ def _decide_for_route(
         classification=classification,
         standing=standing,
         limits=limits,
-        derived=ranking.ordered(),
+        derived=selection.ordered,
         reason="; ".join(parts),
         assignment=assignment if assignment is not None and assignment.model else None,
-        cost=ranking.costs.get(primary.name),
+        cost=selection.costs.get(primary.name),
+        output_tokens=learned.output_tokens.get(primary.name) if learned else None,
+        learned=learned.note if learned else None,
     )
-
-
-class _Assignment(NamedTuple):
-    """The experiment a request fell into; `model` is None when its variant was skipped."""
-
-    experiment: str
-    variant: str
-    model: ModelEntry | None
-    note: str
-
-
-def _experiment(
-    index: RoutingIndex,
-    entry: RouteEntry,
-    limits: Limits,
-    standing: Standing,
-    *,
-    user: str | None,
-    request_id: str,
-) -> _Assignment | None:
-    """The request's experiment variant, if an experiment applies; skipped if ineligible."""
-    found = applicable_experiment(entry, standing.category)
-    if found is None:
-        return None
-    chosen = assign_variant(found, assignment_key(found, user, request_id))
-    model = index.models[chosen.model]
-    name = found.experiment.name
-    why = refusal(index, entry.route, model, limits)
-    if why is not None:
-        note = f"experiment {name} skipped: variant {chosen.name} ({model.name}) {why}"
-        return _Assignment(name, chosen.name, None, note)
-    note = f"experiment {name}: variant {chosen.name} routes to {model.name}"
-    return _Assignment(name, chosen.name, model, note)
 
 
 def _decide_for_model(
@@ -315,14 +284,17 @@ def _decision(
     limits: Limits,
     derived: Sequence[ModelEntry],
     reason: str,
-    assignment: _Assignment | None = None,
+    assignment: Assignment | None = None,
     default_model_used: bool = False,
     cost: float | None = None,
+    output_tokens: int | None = None,
+    learned: LearnedNote | None = None,
 ) -> Decision:
     chain, notes = build_chain(
         index, route, primary, derived, lambda model: refusal(index, route, model, limits)
     )
-    output_tokens = expected_output(primary, features)
+    if output_tokens is None:
+        output_tokens = expected_output(primary, features)
     return Decision(
         model=primary.name,
         provider=primary.provider,
@@ -342,6 +314,7 @@ def _decision(
         budget_status=standing.state.status if standing.state else None,
         downgraded=standing.downgraded,
         default_model_used=default_model_used,
+        learned=learned,
     )
 
 

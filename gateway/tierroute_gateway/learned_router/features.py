@@ -62,15 +62,23 @@ class Featurizer:
 
     def __call__(self, prompt: str) -> PromptFeatures:
         """The features of `prompt`; cost bounded by `max_chars`, not the prompt's size."""
+        return self.of_tail(prompt[-self.spec.max_chars :], len(prompt))
+
+    def of_tail(self, tail: str, characters: int) -> PromptFeatures:
+        """The features of a prompt of `characters` characters that ends with `tail`.
+
+        `tail` must hold at least the prompt's last `max_chars` characters (or all of it);
+        only those are read. The gateway keeps no more of a prompt than that.
+        """
         spec = self.spec
-        tail = prompt[-spec.max_chars :].lower()
+        tail = tail[-spec.max_chars :].lower()
         tokens = self._pattern.findall(tail)
         grams: set[str] = set(tokens)
         for size in range(2, spec.ngram_max + 1):
             grams.update(map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False)))
         modulus = spec.buckets
         hashed = {value % modulus for value in map(zlib.crc32, map(str.encode, grams))}
-        return PromptFeatures(tuple(sorted(hashed)), length_feature(len(prompt)))
+        return PromptFeatures(tuple(sorted(hashed)), length_feature(characters))
 
 
 def length_feature(characters: int) -> float:

@@ -67,7 +67,12 @@ def route_request(
 def escalate(
     gateway: Gateway, state: TableState, routed: Routed, answered_tier: Tier, now: float
 ) -> Routed | None:
-    """The same request decided as high complexity, if that lands on a higher tier."""
+    """The same request decided as high complexity, keeping only steps of a higher tier.
+
+    The chain's higher-tier steps are kept even when the new decision's first model is not
+    higher: a `learned` route's choice does not depend on complexity, but its chain ranks
+    every eligible model, so the gate still finds the higher tiers there.
+    """
     hints = dataclasses.replace(routed.hints, complexity=Complexity.HIGH)
     higher = _routed(
         gateway,
@@ -78,14 +83,12 @@ def escalate(
         request_id=routed.request_id,
         now=now,
     )
-    if _TIER_RANK[higher.decision.tier] >= _TIER_RANK[answered_tier]:
-        return None
     chain = tuple(
         step
         for step in higher.chain
         if _TIER_RANK[state.models[step.model].tier] < _TIER_RANK[answered_tier]
     )
-    return dataclasses.replace(higher, chain=chain)
+    return dataclasses.replace(higher, chain=chain) if chain else None
 
 
 def _routed(
@@ -138,6 +141,8 @@ def decision_reason_code(routed: Routed, model: str, escalated: str | None) -> s
         return "experiment"
     if decision.route is None:
         return "requested_model"
+    if decision.learned is not None:
+        return "learned"
     return "complexity"
 
 

@@ -29,6 +29,7 @@ URL_PATTERN = r"^https?://[^\s/?#]+([/?#]\S*)?$"
 HEADER_NAME_PATTERN = r"^[A-Za-z0-9!#$%&*+.^_|~-]+$"
 TIMEZONE_PATTERN = r"^[A-Za-z0-9_+./-]+$"
 PROVIDER_MODEL_PATTERN = r"^\S+$"
+CONTENT_HASH_PATTERN = r"^sha256:[0-9a-f]{64}$"
 
 NAME_MAX = 63
 OBJECT_NAME_MAX = 253
@@ -149,6 +150,24 @@ SecretKey = Annotated[
     WithJsonSchema(string_schema(SECRET_KEY_PATTERN, OBJECT_NAME_MAX)),
 ]
 """A key inside a Secret's data."""
+
+ConfigMapKey = Annotated[
+    str,
+    AfterValidator(
+        _matching(SECRET_KEY_PATTERN, OBJECT_NAME_MAX, "a ConfigMap key (letters, digits, -._)")
+    ),
+    WithJsonSchema(string_schema(SECRET_KEY_PATTERN, OBJECT_NAME_MAX)),
+]
+"""A key inside a ConfigMap's data (same rules as a Secret key)."""
+
+ContentHash = Annotated[
+    str,
+    AfterValidator(
+        _matching(CONTENT_HASH_PATTERN, 71, '"sha256:" and 64 lowercase hexadecimal digits')
+    ),
+    WithJsonSchema(string_schema(CONTENT_HASH_PATTERN, 71)),
+]
+"""A content hash `sha256:<64 hex>`, such as `tierroute router fit` prints."""
 
 Money = Annotated[
     str,

@@ -3,7 +3,9 @@
 `load_manifests` reads files and directories (`*.yaml`, `*.yml`, `*.json`, multi-document) and
 returns the tierroute objects it found plus a list of problems, each printable as
 `FILE: Kind/name: field.path: message` (or `FILE:LINE: message` when the YAML itself is
-broken). Objects of other API groups are skipped: a GitOps folder holds Deployments too.
+broken). Objects of other API groups are skipped: a GitOps folder holds Deployments too. Core
+ConfigMaps are kept aside (`Manifests.config_maps`): a RoutingPolicy's learned router lives in
+one.
 """
 
 from __future__ import annotations
@@ -66,12 +68,34 @@ class LoadedObject:
 
 
 @dataclass(frozen=True)
+class LoadedConfigMap:
+    """A core/v1 ConfigMap read from a manifest, as `kubectl create configmap -o yaml` writes."""
+
+    file: str
+    line: int
+    name: str
+    namespace: str | None
+    body: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(namespace, name): what must be unique."""
+        return (self.namespace or "", self.name)
+
+
+@dataclass(frozen=True)
 class Manifests:
     """Everything read from a set of paths."""
 
     objects: tuple[LoadedObject, ...]
     problems: tuple[Problem, ...]
     files: tuple[str, ...]
+    config_maps: tuple[LoadedConfigMap, ...] = ()
+
+    def find_config_map(self, name: str, namespace: str | None) -> LoadedConfigMap | None:
+        """The ConfigMap of that name in that namespace, if it was read."""
+        key = (namespace or "", name)
+        return next((item for item in self.config_maps if item.key == key), None)
 
     def find(self, kind: str, name: str, namespace: str | None) -> LoadedObject | None:
         """The object of that kind and name in that namespace, if it was read."""
@@ -106,6 +130,7 @@ def load_manifests(paths: Sequence[Path]) -> Manifests:
     """Read and validate every manifest under `paths`; raises only for a missing path."""
     files = manifest_files(paths)
     objects: list[LoadedObject] = []
+    config_maps: list[LoadedConfigMap] = []
     problems: list[Problem] = []
     for file in files:
         try:
@@ -113,24 +138,38 @@ def load_manifests(paths: Sequence[Path]) -> Manifests:
         except (OSError, UnicodeDecodeError) as error:
             problems.append(Problem(str(file), f"cannot read: {error}"))
             continue
-        file_objects, file_problems = parse_manifests(text, str(file))
+        file_objects, file_problems = _parse(text, str(file), config_maps)
         objects += file_objects
         problems += file_problems
     unique, duplicates = _without_duplicates(objects)
+    unique_maps, duplicate_maps = _config_maps_without_duplicates(config_maps)
     return Manifests(
         objects=tuple(unique),
-        problems=tuple(problems + duplicates),
+        problems=tuple(problems + duplicates + duplicate_maps),
         files=tuple(str(file) for file in files),
+        config_maps=tuple(unique_maps),
     )
 
 
 def parse_manifests(text: str, file: str) -> tuple[list[LoadedObject], list[Problem]]:
     """The tierroute objects of one YAML/JSON text and the problems found in it."""
+    return _parse(text, file, [])
+
+
+def _parse(
+    text: str, file: str, config_maps: list[LoadedConfigMap]
+) -> tuple[list[LoadedObject], list[Problem]]:
+    """Objects and problems of one text; its ConfigMaps are appended to `config_maps`."""
     objects: list[LoadedObject] = []
     problems: list[Problem] = []
     try:
         for line, document in _documents(text):
             for item in _expand_lists(document):
+                config_map, malformed = _config_map(item, file, line)
+                if config_map is not None or malformed:
+                    config_maps += [config_map] if config_map is not None else []
+                    problems += malformed
+                    continue
                 loaded, problem = _typed_object(item, file, line)
                 objects += [loaded] if loaded is not None else []
                 problems += problem
@@ -229,6 +268,44 @@ def _typed_object(document: Any, file: str, line: int) -> tuple[LoadedObject | N
     return LoadedObject(file=file, line=line, resource=resource), []
 
 
+def _config_map(
+    document: Any, file: str, line: int
+) -> tuple[LoadedConfigMap | None, list[Problem]]:
+    """A core ConfigMap (else nothing): name, namespace and string-valued data checked."""
+    if not isinstance(document, dict):
+        return None, []
+    if document.get("apiVersion") != "v1" or document.get("kind") != "ConfigMap":
+        return None, []
+    name = _name_of(document)
+    metadata = document.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    fields = [field for field in ("data", "binaryData") if not _string_map(document.get(field))]
+    if name == "<unnamed>" or not (namespace is None or isinstance(namespace, str)):
+        fields.append("metadata")
+    problems = [
+        Problem(
+            file,
+            ("needs a name" if field == "metadata" else "must map keys to strings")
+            + "; the ConfigMap is ignored",
+            object=f"ConfigMap/{name}",
+            path=field,
+            warning=True,
+        )
+        for field in fields
+    ]
+    if problems:
+        return None, problems
+    return LoadedConfigMap(file, line, name, namespace, document), []
+
+
+def _string_map(value: Any) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, dict) and all(
+        isinstance(key, str) and isinstance(item, str) for key, item in value.items()
+    )
+
+
 def _incomplete_header(api_version: object, kind: object, file: str, line: int) -> list[Problem]:
     """A document without apiVersion or kind: ours with a field missing, or not a manifest.
 
@@ -265,6 +342,29 @@ def _without_duplicates(
                 f"defined twice in {namespace}: first in {earlier.file} (line {earlier.line})",
                 object=item.label,
                 path="metadata.name",
+            )
+        )
+    return list(first.values()), problems
+
+
+def _config_maps_without_duplicates(
+    config_maps: list[LoadedConfigMap],
+) -> tuple[list[LoadedConfigMap], list[Problem]]:
+    first: dict[tuple[str, str], LoadedConfigMap] = {}
+    problems = []
+    for item in config_maps:
+        earlier = first.setdefault(item.key, item)
+        if earlier is item:
+            continue
+        namespace = item.key[0] or "the default namespace"
+        problems.append(
+            Problem(
+                item.file,
+                f"defined twice in {namespace}: the one in {earlier.file} (line {earlier.line}) "
+                "is used",
+                object=f"ConfigMap/{item.name}",
+                path="metadata.name",
+                warning=True,
             )
         )
     return list(first.values()), problems

@@ -28,6 +28,7 @@ from tierroute_operator.api.field_types import (
     Timeout,
 )
 from tierroute_operator.api.issues import FieldIssue, duplicate_names, raise_if_any
+from tierroute_operator.api.learned_router import LearnedRouterRef
 from tierroute_operator.api.meta import API_VERSION, ApiModel, ObjectMeta
 from tierroute_operator.api.routing_policy_status import RoutingPolicyStatus
 
@@ -54,8 +55,9 @@ class Route(ApiModel):
     )
     strategy: Strategy = Field(
         default=Strategy.COST_OPTIMIZED,
-        description="How eligible models of one tier are ordered: cost-optimized, "
-        "quality-first or latency-first.",
+        description="How eligible models are ordered: cost-optimized, quality-first or "
+        "latency-first within each tier; learned: the policy's learned router "
+        "(`spec.learnedRouter`) picks among the eligible models it knows.",
     )
     allow_models: tuple[Name, ...] = Field(
         default=(),
@@ -255,6 +257,13 @@ class RoutingPolicySpec(ApiModel):
                 reason="FieldValueInvalid",
             ),
             rule(
+                "has(self.learnedRouter) || "
+                "self.routes.all(r, !has(r.strategy) || r.strategy != 'learned')",
+                "strategy learned needs spec.learnedRouter (the fitted router to route with)",
+                field_path=".routes",
+                reason="FieldValueRequired",
+            ),
+            rule(
                 "!has(self.experiments) || self.experiments.all(e, !has(e.route) || "
                 "self.routes.exists(r, r.name == e.route))",
                 "route must name a route declared in spec.routes",
@@ -309,6 +318,11 @@ class RoutingPolicySpec(ApiModel):
     automation: Automation | None = Field(
         default=None, description="Automatic adjustments from Prometheus signals."
     )
+    learned_router: LearnedRouterRef | None = Field(
+        default=None,
+        description="The fitted learned router that routes with strategy `learned` use; "
+        "required when one does.",
+    )
 
     @field_validator("routes", "experiments")
     @classmethod
@@ -336,6 +350,15 @@ class RoutingPolicySpec(ApiModel):
             for index, experiment in enumerate(self.experiments)
             if experiment.route is not None and experiment.route not in routes
         ]
+        if self.learned_router is None:
+            issues += [
+                FieldIssue(
+                    f"routes[{index}].strategy",
+                    "'learned' needs spec.learnedRouter (the fitted router to route with)",
+                )
+                for index, route in enumerate(self.routes)
+                if route.strategy is Strategy.LEARNED
+            ]
         raise_if_any(issues)
         return self
 

@@ -21,8 +21,10 @@ POLICIES = "policies"
 POLICIES_BY_CATALOG = "policies_by_catalog"
 POLICIES_BY_BUDGET = "policies_by_budget"
 CATALOGS_BY_SECRET = "catalogs_by_secret"
+POLICIES_BY_CONFIG_MAP = "policies_by_config_map"
 INDEX_NAMES = (
     CATALOGS, BUDGETS, POLICIES, POLICIES_BY_CATALOG, POLICIES_BY_BUDGET, CATALOGS_BY_SECRET,
+    POLICIES_BY_CONFIG_MAP,
 )  # fmt: skip
 
 NamedKey = tuple[str, str]  # (namespace, name)
@@ -52,6 +54,7 @@ class ClusterView:
         self._by_catalog: kopf.Index[NamedKey, str] = indices[POLICIES_BY_CATALOG]
         self._by_budget: kopf.Index[NamedKey, str] = indices[POLICIES_BY_BUDGET]
         self._by_secret: kopf.Index[NamedKey, str] = indices[CATALOGS_BY_SECRET]
+        self._by_config_map: kopf.Index[NamedKey, str] = indices[POLICIES_BY_CONFIG_MAP]
 
     def catalog(self, namespace: str, name: str) -> CatalogEntry | None:
         """The ModelCatalog of that name, parsed, if it exists."""
@@ -72,6 +75,14 @@ class ClusterView:
     def catalogs_using_secret(self, namespace: str, secret: str) -> list[str]:
         """Names of the ModelCatalogs that read a key from Secret `secret`."""
         return _names(self._by_secret, (namespace, secret))
+
+    def policies_using_config_map(self, namespace: str, config_map: str) -> list[str]:
+        """Names of the RoutingPolicies whose learned router lives in ConfigMap `config_map`."""
+        return _names(self._by_config_map, (namespace, config_map))
+
+    def referenced_config_maps(self) -> set[NamedKey]:
+        """Every (namespace, ConfigMap) some RoutingPolicy reads its learned router from."""
+        return set(self._by_config_map.keys())
 
     def referenced_secrets(self) -> set[NamedKey]:
         """Every (namespace, Secret) some ModelCatalog reads a key from."""

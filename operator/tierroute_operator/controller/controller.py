@@ -1,6 +1,7 @@
 """Work distribution: events become keys in a work queue, workers reconcile them.
 
-kopf's event handlers call the `*_changed` methods; a Secret watch calls `secret_changed`.
+kopf's event handlers call the `*_changed` methods; a Secret watch calls `secret_changed`, a
+learned-router ConfigMap watch `learned_router_changed`.
 Each maps the change to the objects that must be reconciled again (a ModelCatalog change
 concerns every RoutingPolicy that references it) and queues them. Workers take keys one at a
 time and honour kopf's error types: PermanentError waits for the next change, TemporaryError
@@ -20,6 +21,7 @@ from typing import Any
 import kopf
 
 from tierroute_operator.controller.cluster_view import ClusterView
+from tierroute_operator.controller.config_map_watch import ConfigMapWatches
 from tierroute_operator.controller.health import HealthState
 from tierroute_operator.controller.metrics import OperatorMetrics
 from tierroute_operator.controller.own_writes import OwnWrites
@@ -41,6 +43,7 @@ class Controller:
     health: HealthState
     workers: int = 4
     resync_s: float = 300.0
+    learned_routers: ConfigMapWatches | None = None
     queue: WorkQueue[ObjectKey] = field(default_factory=WorkQueue)
     _failures: dict[ObjectKey, int] = field(default_factory=dict)
     _bodies: dict[ObjectKey, Mapping[str, Any]] = field(default_factory=dict)
@@ -59,6 +62,7 @@ class Controller:
     def start(self) -> None:
         """Start the workers and the resync timer."""
         self.syncer.secrets.track(self.view.referenced_secrets())
+        self._track_learned_routers()
         for number in range(self.workers):
             self._tasks.append(asyncio.create_task(self._work(), name=f"worker {number}"))
         self._tasks.append(asyncio.create_task(self._resync(), name="resync"))
@@ -72,6 +76,8 @@ class Controller:
         self._tasks.clear()
         self.queue.close()
         await self.syncer.secrets.close()
+        if self.learned_routers is not None:
+            await self.learned_routers.close()
 
     def enqueue(self, key: ObjectKey, body: Mapping[str, Any] | None = None) -> None:
         """Reconcile `key` soon; `body` is the object as an event just showed it, if known."""
@@ -85,6 +91,7 @@ class Controller:
     ) -> None:
         """A RoutingPolicy was listed, added, changed or deleted."""
         key = ObjectKey(Kind.ROUTING_POLICY, namespace, name)
+        self._track_learned_routers()
         if deleted:
             self.writes.forget(Kind.ROUTING_POLICY, namespace, name)
             self._bodies.pop(key, None)
@@ -128,6 +135,16 @@ class Controller:
             self.enqueue(ObjectKey(Kind.MODEL_CATALOG, namespace, catalog))
             for policy in self.view.policies_using_catalog(namespace, catalog):
                 self.enqueue(ObjectKey(Kind.ROUTING_POLICY, namespace, policy))
+
+    def learned_router_changed(self, namespace: str, config_map: str) -> None:
+        """A ConfigMap holding a learned router appeared, changed or went: its policies are
+        reconciled (a changed artefact no longer matches their pin)."""
+        for policy in self.view.policies_using_config_map(namespace, config_map):
+            self.enqueue(ObjectKey(Kind.ROUTING_POLICY, namespace, policy))
+
+    def _track_learned_routers(self) -> None:
+        if self.learned_routers is not None:
+            self.learned_routers.track(self.view.referenced_config_maps())
 
     async def _resync(self) -> None:
         while True:

@@ -17,6 +17,7 @@ from tierroute_operator.controller import cluster_view as names
 from tierroute_operator.controller.cluster_view import ClusterView
 from tierroute_operator.controller.controller import Controller
 from tierroute_operator.controller.entries import parse_budget, parse_catalog
+from tierroute_operator.controller.learned_router_reference import learned_router_config_map
 from tierroute_operator.controller.resources import MANAGED_BY, MANAGED_BY_LABEL
 
 Indexed = dict[tuple[str, str], Any]
@@ -107,6 +108,13 @@ def _register_indexes(registry: kopf.OperatorRegistry) -> None:
     ) -> Indexed:
         budget = (spec.get("budgetRef") or {}).get("name")
         return {(namespace or "", budget): name} if budget else {}
+
+    @kopf.index(*POLICIES, id=names.POLICIES_BY_CONFIG_MAP, registry=registry)
+    async def policies_by_config_map(
+        namespace: str | None, name: str, body: kopf.Body, **_: Any
+    ) -> Indexed:
+        config_map = learned_router_config_map(body)
+        return {(namespace or "", config_map): name} if config_map else {}
 
 
 def _register_events(registry: kopf.OperatorRegistry, running: list[Controller]) -> None:

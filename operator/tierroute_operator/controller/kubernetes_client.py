@@ -22,6 +22,10 @@ from tierroute_operator.controller.resources import FIELD_MANAGER
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"  # JSON is valid YAML
 MERGE_PATCH_CONTENT_TYPE = "application/merge-patch+json"
 JSON_CONTENT_TYPE = "application/json"
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+"""Accept header of a list whose items carry only `metadata` (no data travels)."""
+METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+"""Accept header of a watch whose events carry only the objects' `metadata`."""
 MAX_MESSAGE_CHARACTERS = 500
 
 
@@ -95,9 +99,12 @@ class KubernetesClient:
                 return None
             raise
 
-    async def list(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """A collection (`items`, `metadata.resourceVersion`)."""
-        return await self._request("GET", path, params=params)
+    async def list(
+        self, path: str, params: Mapping[str, str] | None = None, *, accept: str | None = None
+    ) -> dict[str, Any]:
+        """A collection (`items`, `metadata.resourceVersion`); `accept` may ask for metadata
+        only (`METADATA_LIST`)."""
+        return await self._request("GET", path, params=params, accept=accept)
 
     async def apply(
         self, path: str, body: Mapping[str, Any], *, force: bool = True
@@ -126,13 +133,22 @@ class KubernetesClient:
         return await self._request("PUT", path, params=params, body=body)
 
     async def watch(
-        self, path: str, params: Mapping[str, str], *, timeout_s: float
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        timeout_s: float,
+        accept: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Watch events (`type`, `object`) until the server ends the stream or `timeout_s`."""
+        """Watch events (`type`, `object`) until the server ends the stream or `timeout_s`;
+        `accept` may ask for metadata only (`METADATA_OBJECT`)."""
         query = {**params, "watch": "true"}
         timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=self._connect_timeout_s)
+        headers = {"Accept": accept} if accept is not None else {}
         try:
-            async with self.session.get(path, params=query, timeout=timeout) as response:
+            async with self.session.get(
+                path, params=query, timeout=timeout, headers=headers
+            ) as response:
                 if response.status >= 400:
                     raise await _error_of(response)
                 async for line in response.content:
@@ -149,9 +165,12 @@ class KubernetesClient:
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
         content_type: str = JSON_CONTENT_TYPE,
+        accept: str | None = None,
     ) -> dict[str, Any]:
         data = orjson.dumps(body) if body is not None else None
         headers = {"Content-Type": content_type} if data is not None else {}
+        if accept is not None:
+            headers["Accept"] = accept
         for attempt in range(2):
             try:
                 async with self.session.request(

@@ -1,10 +1,10 @@
 """The pure core of the operator: a RoutingPolicy and what it references → what to write.
 
 `reconcile_policy` takes the objects as read (the policy, its catalog and budget from the
-indexes, the referenced Secrets, the stored generated objects) and returns a plan: the
-ConfigMap and Secret to apply (None when the stored ones are right, or when the last good
-table must stay), the status patch, the Events to post, and the failure if any. It never
-touches the network or the clock.
+indexes, the referenced Secrets, its learned-router ConfigMap, the stored generated objects)
+and returns a plan: the ConfigMap and Secret to apply (None when the stored ones are right, or
+when the last good table must stay), the status patch, the Events to post, and the failure if
+any. It never touches the network or the clock.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from tierroute_gateway.routing_table import canonical_json, content_hash
 from tierroute_operator.api import BudgetAllocation, ModelCatalog, RoutingPolicy
 from tierroute_operator.api.routing_policy_status import MAX_WARNINGS
 from tierroute_operator.compile import CompileError, CompileResult, compile_policy
@@ -34,6 +33,10 @@ from tierroute_operator.controller.generated import (
     routing_config_map,
     stored_hash,
 )
+from tierroute_operator.controller.learned_router_reference import (
+    ConfigMapSnapshot,
+    resolve_learned_router,
+)
 from tierroute_operator.controller.outcomes import EventNote, Failure, transition_events
 from tierroute_operator.controller.resources import config_map_name, credentials_secret_name
 
@@ -51,6 +54,8 @@ class PolicyInputs:
     config_map: Mapping[str, Any] | None
     credentials: Mapping[str, Any] | None
     now: datetime
+    learned_router: ConfigMapSnapshot | None = None
+    """The ConfigMap `spec.learnedRouter` names, as read (None: not read)."""
 
     @property
     def namespace(self) -> str:
@@ -135,17 +140,22 @@ def _evaluate(inputs: PolicyInputs) -> _Blocked | _Compiled:
     credentials = resolve_credentials(catalog, inputs.secrets, inputs.namespace)
     if credentials.problems:
         return _unresolved(list(credentials.problems))
+    learned = resolve_learned_router(policy, inputs.learned_router, inputs.namespace)
+    if isinstance(learned, ReferenceProblem):
+        return _unresolved([learned])
     try:
-        result = compile_policy(catalog, policy, budget, now=inputs.now)
+        result = compile_policy(catalog, policy, budget, now=inputs.now, learned_router=learned)
     except CompileError as error:
         return _compile_failed(error)
-    document = canonical_json(result.table).decode()
+    resolved = _resolved_message(catalog, budget, len(credentials.data))
+    if learned is not None:
+        resolved = resolved.removesuffix(".") + f", learned router {learned.source}."
     return _Compiled(
         result=result,
-        document=document,
-        table_hash=content_hash(result.table),
+        document=result.document.decode(),
+        table_hash=result.table_hash,
         credentials=credentials.data,
-        resolved=_resolved_message(catalog, budget, len(credentials.data)),
+        resolved=resolved,
     )
 
 
@@ -288,6 +298,8 @@ def _compiled_plan(inputs: PolicyInputs, compiled: _Compiled) -> PolicyPlan:
         inputs.name, inputs.namespace, uid, compiled.credentials, compiled.table_hash
     )
     counts = f"{len(table.models)} models, {len(table.routes)} routes"
+    if table.learned_router is not None:
+        counts += f", learned router {table.learned_router.artefact_hash}"
     desired_conditions = (
         conditions.true(conditions.REFERENCES_RESOLVED, reasons.RESOLVED, compiled.resolved),
         conditions.true(conditions.COMPILED, reasons.COMPILED, f"Compiled: {counts}."),

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from tierroute_operator.api.meta import GROUP, VERSION
 from tierroute_operator.controller.cluster_view import ClusterView
+from tierroute_operator.controller.config_map_watch import ConfigMapWatches
 from tierroute_operator.controller.connection import LoginError, login
 from tierroute_operator.controller.controller import Controller
 from tierroute_operator.controller.handlers import build_registry
@@ -121,8 +122,12 @@ async def _run_kopf(
     def make_controller(view: ClusterView) -> Controller:
         secrets = SecretWatches(client, watch_timeout_s=config.watch_server_timeout_s)
         syncer = Syncer(client, view, secrets, OwnWrites(), metrics, config.identity)
-        controller = Controller(syncer, metrics, health, config.workers, config.resync_s)
+        learned_routers = ConfigMapWatches(client, watch_timeout_s=config.watch_server_timeout_s)
+        controller = Controller(
+            syncer, metrics, health, config.workers, config.resync_s, learned_routers
+        )
         secrets.on_change = controller.secret_changed
+        learned_routers.on_change = controller.learned_router_changed
         return controller
 
     registry = build_registry(lambda: login(config.kubeconfig), make_controller, stop.set)

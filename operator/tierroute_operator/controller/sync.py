@@ -25,6 +25,11 @@ from tierroute_operator.controller.entries import (
 from tierroute_operator.controller.errors import api_failure, raise_for_failure
 from tierroute_operator.controller.events import event_body
 from tierroute_operator.controller.kubernetes_client import ApiError, KubernetesClient
+from tierroute_operator.controller.learned_router_reference import (
+    ConfigMapSnapshot,
+    ConfigMapState,
+    learned_router_config_map,
+)
 from tierroute_operator.controller.metrics import OperatorMetrics
 from tierroute_operator.controller.outcomes import EventNote
 from tierroute_operator.controller.own_writes import OwnWrites
@@ -119,7 +124,25 @@ class Syncer:
             config_map=None,
             credentials=None,
             now=self.clock(),
+            learned_router=await self._learned_router_of(key, body),
         )
+
+    async def _learned_router_of(
+        self, key: ObjectKey, body: Mapping[str, Any]
+    ) -> ConfigMapSnapshot | None:
+        """The ConfigMap holding the policy's learned router, read now (None: it has none)."""
+        name = learned_router_config_map(body)
+        if name is None:
+            return None
+        try:
+            config_map = await self.client.get(core_object_path("configmaps", key.namespace, name))
+        except ApiError as error:
+            if error.status == 403:
+                return ConfigMapSnapshot(ConfigMapState.FORBIDDEN)
+            raise api_failure(error, f"{key} learned router ConfigMap {name}") from error
+        if config_map is None:
+            return ConfigMapSnapshot(ConfigMapState.ABSENT)
+        return ConfigMapSnapshot(ConfigMapState.PRESENT, config_map)
 
     async def _sync_catalog(self, key: ObjectKey, body: dict[str, Any]) -> None:
         secrets = await self._secrets_of(key.namespace, parse_catalog(body))

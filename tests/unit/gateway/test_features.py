@@ -130,6 +130,47 @@ def test_scan_text_never_exceeds_the_cap_across_many_pieces() -> None:
     assert len(features(body, cap=50).scan_text) <= 50
 
 
+def test_prompt_tail_is_the_end_of_the_last_user_message_with_its_whole_length() -> None:
+    body = {
+        "messages": [
+            {"role": "system", "content": "SYSTEM"},
+            {"role": "user", "content": "FIRST"},
+            {"role": "assistant", "content": "ANSWER"},
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "AB"}, {"type": "text", "text": "CD"}],
+            },
+        ]
+    }
+    result = features(body)
+    assert (result.tail_text, result.prompt_chars) == ("AB\nCD", 5)
+
+
+def test_prompt_tail_is_bounded_whatever_the_prompt_size() -> None:
+    limit = defaults.PROMPT_TAIL_CHARS
+    text = "a" * (limit * 5) + "THE END"
+    one_piece = features({"messages": [{"role": "user", "content": text}]})
+    assert one_piece.tail_text == text[-limit:]
+    assert one_piece.prompt_chars == len(text)
+    pieces = [{"type": "text", "text": "x" * 1000 + str(n)} for n in range(limit // 100)]
+    many = features({"messages": [{"role": "user", "content": pieces}]})
+    joined = "\n".join(part["text"] for part in pieces)
+    assert many.tail_text == joined[-limit:]
+    assert many.prompt_chars == len(joined)
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        pytest.param([{"role": "system", "content": "only system"}], "only system", id="no-user"),
+        pytest.param([{"role": "assistant", "content": "x"}], "", id="nothing-scanned"),
+    ],
+)
+def test_prompt_tail_without_a_user_message(messages: list[Any], expected: str) -> None:
+    result = features({"messages": messages})
+    assert (result.tail_text, result.prompt_chars) == (expected, len(expected))
+
+
 def test_user_field_is_kept_for_sticky_assignment() -> None:
     body = {"messages": [{"role": "user", "content": "hi"}], "user": "u-1"}
     assert features(body).user == "u-1"
