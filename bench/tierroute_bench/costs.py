@@ -1,5 +1,9 @@
 """Tokens and money: usage from a provider's reply (or an estimate, marked as one) and the
-cost of a task from catalog pricing. Pure; money is `Decimal`.
+cost of a task from catalog pricing. Pure.
+
+A task's cost is the gateway's own arithmetic (`tierroute_gateway.decision.cost`), so the
+benchmark bills a call exactly as the gateway accounts it, cached input included. The
+decimal `Prices` serve the report's "cost per 10K images" arithmetic, shown to the cent.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from tierroute_gateway.decision.cost import ModelPrices, estimate_cost, prices_from_pricing
+from tierroute_gateway.routing_table import Pricing
 
 CHARS_PER_TOKEN = 4
 AUDIO_TOKENS_PER_SECOND = 25
@@ -30,7 +37,8 @@ class Prices:
 @dataclass(frozen=True)
 class Usage:
     """Tokens of one request. `estimated`: input or output count is not the provider's;
-    `media_estimated`: the image/audio share of the input is an estimate."""
+    `media_estimated`: the image/audio share of the input is an estimate;
+    `cached_input_tokens`: of the input tokens, those read from the provider's prompt cache."""
 
     input_tokens: int
     output_tokens: int
@@ -38,6 +46,7 @@ class Usage:
     audio_tokens: int
     estimated: bool
     media_estimated: bool = False
+    cached_input_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,19 @@ def prices_from_catalog(pricing: Any) -> Prices:
     )
 
 
+def model_prices(pricing: Any) -> ModelPrices:
+    """The gateway's per-unit prices from a catalog `pricing` object (decimal strings)."""
+    return prices_from_pricing(
+        Pricing(
+            input_per_million=pricing.input_per_million,
+            output_per_million=pricing.output_per_million,
+            cached_input_per_million=pricing.cached_input_per_million,
+            per_image=pricing.per_image,
+            per_audio_minute=pricing.per_audio_minute,
+        )
+    )
+
+
 def estimate_text_tokens(text: str) -> int:
     """One token per four characters, rounded up."""
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
@@ -74,7 +96,9 @@ def resolve_usage(
     """Tokens from the provider's `usage` (OpenAI or Anthropic shape), estimates for the rest.
 
     Image and audio tokens come from `prompt_tokens_details` when the provider reports them,
-    else from `tokens_per_image` and `AUDIO_TOKENS_PER_SECOND`.
+    else from `tokens_per_image` and `AUDIO_TOKENS_PER_SECOND`. Input counts every input
+    token, cached ones included, as OpenAI's `prompt_tokens` does; Anthropic reports cache
+    reads and writes apart from `input_tokens`, so they are added.
     """
     image_estimate = media.images * tokens_per_image
     audio_estimate = math.ceil(media.audio_seconds * AUDIO_TOKENS_PER_SECOND)
@@ -85,6 +109,10 @@ def resolve_usage(
     details = details if isinstance(details, Mapping) else {}
     image_tokens = _count(details, "image_tokens")
     audio_tokens = _count(details, "audio_tokens")
+    cache_read = _count(reported, "cache_read_input_tokens")
+    if input_tokens is not None and cache_read is not None:  # Anthropic: reported apart
+        input_tokens += cache_read + (_count(reported, "cache_creation_input_tokens") or 0)
+    cached = cache_read if cache_read is not None else _count(details, "cached_tokens")
     estimated = input_tokens is None or output_tokens is None
     if input_tokens is None:
         input_tokens = estimate_text_tokens(prompt) + image_estimate + audio_estimate
@@ -100,18 +128,20 @@ def resolve_usage(
         audio_tokens=audio_tokens if audio_tokens is not None else audio_estimate,
         estimated=estimated,
         media_estimated=bool(media_estimated),
+        cached_input_tokens=min(cached or 0, input_tokens),
     )
 
 
-def task_cost(usage: Usage, prices: Prices, media: MediaCounts) -> Decimal:
-    """USD of one request: tokens at catalog prices plus per-image and per-minute charges."""
-    cost = Decimal(usage.input_tokens) * prices.input_per_million / MILLION
-    cost += Decimal(usage.output_tokens) * prices.output_per_million / MILLION
-    if prices.per_image is not None:
-        cost += prices.per_image * media.images
-    if prices.per_audio_minute is not None:
-        cost += prices.per_audio_minute * Decimal(str(media.audio_seconds)) / 60
-    return cost
+def task_cost(usage: Usage, prices: ModelPrices, media: MediaCounts) -> float:
+    """USD of one request, as the gateway accounts it (`estimate_cost`)."""
+    return estimate_cost(
+        prices,
+        usage.input_tokens,
+        usage.output_tokens,
+        media.images,
+        media.audio_seconds,
+        cached_input_tokens=usage.cached_input_tokens,
+    )
 
 
 @dataclass(frozen=True)

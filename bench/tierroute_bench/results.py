@@ -62,6 +62,11 @@ class ResultRecord(BaseModel):
     output_tokens: int = Field(default=0, description="Output tokens.")
     image_tokens: int = Field(default=0, description="Input tokens spent on images.")
     audio_tokens: int = Field(default=0, description="Input tokens spent on audio.")
+    cached_input_tokens: int = Field(
+        default=0,
+        description="Input tokens read from the provider's prompt cache (billed at the "
+        "catalog's cached input price, if it has one).",
+    )
     tokens_estimated: bool = Field(
         default=False,
         description="Input or output tokens are an estimate (the provider reported no usage).",

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tierroute_bench.costs import Prices, prices_from_catalog
+from tierroute_bench.costs import model_prices
 from tierroute_bench.payloads import WireApi
 from tierroute_bench.tasks import Modality
+from tierroute_gateway.decision.cost import ModelPrices
 
 if TYPE_CHECKING:
     from tierroute_operator.api.model_catalog import ModelCatalog
@@ -37,7 +38,7 @@ class Target:
     api: WireApi
     url: str
     headers: dict[str, str] = field(repr=False, default_factory=dict)
-    prices: Prices | None = None
+    prices: ModelPrices | None = None
     capabilities: frozenset[str] | None = None
     tokens_per_image: int | None = None
     declared_quality: str | None = None
@@ -131,7 +132,7 @@ def _catalog_target(
         api=wire,
         url=url,
         headers=auth_headers(wire, api_key),
-        prices=prices_from_catalog(model.pricing),
+        prices=model_prices(model.pricing),
         capabilities=frozenset(str(capability) for capability in model.capabilities),
         tokens_per_image=model.tokens_per_image,
         declared_quality=model.quality,

@@ -23,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                          help="router to evaluate (repeat; default all)")  # fmt: skip
     artefact_help = "fitted artefact (default: fit on each file's train rows)"
     routing.add_argument("--learned-router", metavar="FILE", help=artefact_help)
+    rows_help = (
+        "ids of the artefact's fitting rows when it does not list them (default: "
+        "NAME.rows.txt beside NAME.json, if present)"
+    )
+    routing.add_argument("--fitted-rows", metavar="FILE", help=rows_help)
     routing.add_argument("--output", "-o", default="routing-eval", help="report directory")
     routing.set_defaults(handler=_eval_routing)
 
@@ -39,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      help="rename a model in the artefact (repeatable)")  # fmt: skip
     fit.add_argument("--regularization", type=float, help="fixed C instead of the CV grid")
     fit.add_argument("--output", "-o", default="router.json", help="artefact file")
+    fit.add_argument("--configmap", metavar="NAME",
+                     help="also write a ConfigMap manifest holding the artefact")  # fmt: skip
+    fit.add_argument("--namespace", help="namespace of the ConfigMap (default: none set)")
+    fit.add_argument("--configmap-output", metavar="FILE",
+                     help="manifest file (default: OUTPUT with .configmap.yaml)")  # fmt: skip
     fit.set_defaults(handler=_router_fit)
 
 

@@ -3,7 +3,8 @@
 For each `*.jsonl` file of the folder (a benchmark) the chosen split is scored. Fitting rows
 are the file's `train` rows: the rule-based catalog's tiers and quality come from them, and
 the learned router is fitted on them unless an artefact is given. With an artefact, its own
-fitting rows count, and it must share no row id with the scored rows (`RowOverlapError`).
+fitting rows count, and it must share no row id with the scored rows (`RowOverlapError`):
+its ids are inline, or the caller passes the id list written beside it (`fitting_rows`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tierroute_bench.routing_eval.baselines import (
 )
 from tierroute_bench.routing_eval.curve import Headline, Point, headline
 from tierroute_bench.routing_eval.fit import FitOptions, fit_router
+from tierroute_bench.routing_eval.fitting_rows import fitting_ids
 from tierroute_bench.routing_eval.learned_sweep import predict_rows, sweep
 from tierroute_bench.routing_eval.outcomes import (
     OutcomeError,
@@ -79,9 +81,13 @@ def evaluate_folder(
     routers: Sequence[str],
     prices_path: Path | None = None,
     artefact: LearnedRouter | None = None,
+    artefact_row_ids: Sequence[str] | None = None,
     fit_options: FitOptions | None = None,
 ) -> list[BenchmarkResult]:
-    """Evaluate every benchmark file of `data`, in name order."""
+    """Evaluate every benchmark file of `data`, in name order.
+
+    `artefact_row_ids`: the artefact's fitting-row ids when it does not list them itself.
+    """
     prices = load_prices(prices_path or data / "prices.json")
     files = sorted(p for p in data.glob("*.jsonl") if p.is_file())
     if not files:
@@ -94,6 +100,7 @@ def evaluate_folder(
             split=split,
             routers=routers,
             artefact=artefact,
+            artefact_row_ids=artefact_row_ids,
             fit_options=fit_options or FitOptions(),
             source=file.name,
         )
@@ -111,8 +118,9 @@ def evaluate_rows(
     artefact: LearnedRouter | None,
     fit_options: FitOptions,
     source: str,
+    artefact_row_ids: Sequence[str] | None = None,
 ) -> BenchmarkResult:
-    """Evaluate one benchmark's rows."""
+    """Evaluate one benchmark's rows (`artefact_row_ids`: as for `evaluate_folder`)."""
     scored = select_split(rows, split)
     train = [row for row in rows if row.split == "train"] if split != "train" else []
     if not scored:
@@ -134,10 +142,14 @@ def evaluate_rows(
         _add_rule(result, train, scored, models, prices)
     learned = [r for r in routers if r.startswith("learned")]
     if learned:
-        router = artefact or _fit_here(
-            name, train=train, models=models, prices=prices, options=fit_options, source=source
-        )
-        _add_learned(result, router, scored, learned)
+        if artefact is not None:
+            router, listed = artefact, artefact_row_ids
+        else:
+            router = _fit_here(
+                name, train=train, models=models, prices=prices, options=fit_options, source=source
+            )
+            listed = [row.id for row in train]
+        _add_learned(result, router, fitting_ids(router, listed), scored, learned)
     return result
 
 
@@ -176,10 +188,11 @@ def _fit_here(
 def _add_learned(
     result: BenchmarkResult,
     router: LearnedRouter,
+    fitted_ids: Sequence[str],
     scored: Sequence[OutcomeRow],
     names: Sequence[str],
 ) -> None:
-    check_disjoint(router.fitted_on.row_ids, result.scored_ids, "the learned router")
+    check_disjoint(fitted_ids, result.scored_ids, "the learned router")
     missing = [m.name for m in router.models if m.name not in scored[0].outcomes]
     if missing:
         raise OutcomeError(
@@ -191,7 +204,7 @@ def _add_learned(
         points = sweep(scored, predictions, rule, label=name)
         result.routers[name] = RouterResult(points, headline(points, result.best))
     result.fitted["learned"] = {
-        "rows": len(router.fitted_on.row_ids),
+        "rows": router.fitted_on.row_count,
         "digest": router.fitted_on.digest,
         "sources": list(router.fitted_on.sources),
         "models": [m.name for m in router.models],

@@ -2,14 +2,17 @@
 
 Features are the gateway's own (`tierroute_gateway.learned_router.features`), so what is
 fitted is exactly what the gateway evaluates. Buckets seen in fewer than `min_df` fitting
-prompts are dropped. Fractional scores (judge ratings) are fitted as soft labels: each row
-counts as a success with weight `score` and a failure with weight 1 − score. The inverse
-regularization C is chosen by 3-fold cross-validation on the fitting rows (lowest summed log
-loss over models is only the tie-break): the C whose held-out predictions route cheapest at
-95 % of the best single model's score wins, because a router is judged on routing, not on
-log loss. Folds are fixed by a seeded shuffle of the rows sorted by id. The same held-out
-predictions give the calibration figures and the default operating point (the largest
-trade-off λ whose held-out point keeps 95 % of the best single model's score).
+prompts are dropped, and of the rest only the `max_buckets` most frequent are kept: the
+artefact travels inline in a ConfigMap, and its size is about ten bytes per bucket and model
+(weights are rounded to 5 decimals before the artefact is hashed). Fractional scores (judge
+ratings) are fitted as soft labels: each row counts as a success with weight `score` and a
+failure with weight 1 − score. The inverse regularization C is chosen by 3-fold
+cross-validation on the fitting rows (lowest summed log loss over models is only the
+tie-break): the C whose held-out predictions route cheapest at 95 % of the best single
+model's score wins, because a router is judged on routing, not on log loss. Folds are fixed
+by a seeded shuffle of the rows sorted by id. The same held-out predictions give the
+calibration figures and the default operating point (the largest trade-off λ whose held-out
+point keeps 95 % of the best single model's score).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from tierroute_bench.routing_eval.learned_sweep import COST_WEIGHTS, sweep
 from tierroute_bench.routing_eval.outcomes import OutcomeError, OutcomeRow, Price
 from tierroute_gateway.learned_router import FeatureSpec, Featurizer, LearnedRouter, Prediction
 from tierroute_gateway.learned_router.artefact import (
+    INLINE_ROW_IDS_MAX,
     Calibration,
     FittedOn,
     ModelWeights,
@@ -51,6 +55,7 @@ class FitOptions:
 
     spec: FeatureSpec = DEFAULT_SPEC
     min_df: int = 3
+    max_buckets: int = 2048
     regularization: float | None = None
     target_share: float = 0.95
 
@@ -69,8 +74,7 @@ def fit_router(
     models = sorted(models)
     featurize = Featurizer(options.spec)
     features = [featurize(row.prompt) for row in rows]
-    counts = bucket_counts(features)
-    buckets = sorted(b for b, count in counts.items() if count >= options.min_df)
+    buckets = kept_buckets(bucket_counts(features), options.min_df, options.max_buckets)
     matrix = _design(features, buckets)
     scores = np.array([[row.outcomes[m].score for m in models] for row in rows], dtype=float)
     folds = list(KFold(_FOLDS, shuffle=True, random_state=0).split(matrix))
@@ -97,6 +101,15 @@ def fit_router(
             "operating_point": OperatingPoint(rule="tradeoff", value=routed[chosen][1]),
         }
     )
+
+
+def kept_buckets(counts: Mapping[int, int], min_df: int, max_buckets: int) -> list[int]:
+    """Buckets in at least `min_df` prompts, the `max_buckets` most frequent, ascending.
+
+    Ties in frequency go to the lower bucket number, so the choice is deterministic.
+    """
+    frequent = sorted((-count, bucket) for bucket, count in counts.items() if count >= min_df)
+    return sorted(bucket for _, bucket in frequent[:max_buckets])
 
 
 def _design(features: Sequence[PromptFeatures], buckets: Sequence[int]) -> sparse.csr_matrix:
@@ -198,6 +211,12 @@ def _assemble(
             )
         )
     ids = tuple(sorted(row.id for row in rows))
+    fitted_on = FittedOn(
+        sources=tuple(sorted(sources)),
+        row_count=len(ids),
+        row_ids=ids if len(ids) <= INLINE_ROW_IDS_MAX else (),
+        digest=rows_digest(ids),
+    )
     return LearnedRouter(
         schema_version=1,
         kind="tierroute.io/learned-router",
@@ -207,7 +226,7 @@ def _assemble(
         operating_point=OperatingPoint(rule="tradeoff", value=0.0),
         regularization=c,
         calibration=(),
-        fitted_on=FittedOn(sources=tuple(sorted(sources)), row_ids=ids, digest=rows_digest(ids)),
+        fitted_on=fitted_on,
     )
 
 

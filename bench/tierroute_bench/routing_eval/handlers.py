@@ -8,8 +8,19 @@ from pathlib import Path
 
 from tierroute_bench.results import ResultsFileError
 from tierroute_bench.routing_eval.commands import ROUTER_NAMES
+from tierroute_bench.routing_eval.configmap import (
+    ConfigMapError,
+    configmap_manifest,
+    policy_snippet,
+)
 from tierroute_bench.routing_eval.evaluate import RowOverlapError, evaluate_folder
 from tierroute_bench.routing_eval.fit import FitOptions, fit_router
+from tierroute_bench.routing_eval.fitting_rows import (
+    FittingRowsError,
+    read_row_ids,
+    rows_path,
+    write_row_ids,
+)
 from tierroute_bench.routing_eval.outcomes import (
     OutcomeError,
     OutcomeRow,
@@ -24,6 +35,7 @@ from tierroute_bench.routing_eval.renames import rename_rows
 from tierroute_bench.routing_eval.report import write_report
 from tierroute_bench.tasks import SuiteError
 from tierroute_gateway.learned_router import (
+    LearnedRouter,
     LearnedRouterError,
     artefact_hash,
     canonical_artefact,
@@ -33,6 +45,8 @@ from tierroute_gateway.learned_router import (
 _FAILURES = (
     OutcomeError,
     RowOverlapError,
+    FittingRowsError,
+    ConfigMapError,
     LearnedRouterError,
     ResultsFileError,
     SuiteError,
@@ -43,9 +57,11 @@ _FAILURES = (
 def eval_routing_command(arguments: argparse.Namespace) -> int:
     """`tierroute eval routing`."""
     try:
-        artefact = None
+        artefact, row_ids = None, None
         if arguments.learned_router:
-            artefact = load_learned_router(Path(arguments.learned_router).read_bytes())
+            artefact_path = Path(arguments.learned_router)
+            artefact = load_learned_router(artefact_path.read_bytes())
+            row_ids = _listed_row_ids(artefact_path, arguments.fitted_rows)
         data = Path(arguments.data)
         results = evaluate_folder(
             data,
@@ -53,6 +69,7 @@ def eval_routing_command(arguments: argparse.Namespace) -> int:
             routers=arguments.router or list(ROUTER_NAMES),
             prices_path=Path(arguments.prices) if arguments.prices else None,
             artefact=artefact,
+            artefact_row_ids=row_ids,
         )
         paths = write_report(results, data.name, Path(arguments.output))
     except _FAILURES as error:
@@ -67,6 +84,14 @@ def eval_routing_command(arguments: argparse.Namespace) -> int:
             )
     print("wrote " + ", ".join(str(path) for path in paths))
     return 0
+
+
+def _listed_row_ids(artefact: Path, fitted_rows: str | None) -> list[str] | None:
+    """The id list given (or found beside the artefact as NAME.rows.txt), if any."""
+    path = Path(fitted_rows) if fitted_rows else rows_path(artefact)
+    if fitted_rows or path.exists():
+        return read_row_ids(path)
+    return None
 
 
 def _show(value: float | None) -> str:
@@ -86,8 +111,7 @@ def router_fit_command(arguments: argparse.Namespace) -> int:
         models = [renames.get(model, model) for model in models]
         options = FitOptions(regularization=arguments.regularization)
         router = fit_router(rows, models, prices, sources, options)
-        output = Path(arguments.output)
-        output.write_bytes(canonical_artefact(router) + b"\n")
+        lines = _write_fitted(router, [row.id for row in rows], arguments)
     except _FAILURES as error:
         print(f"tierroute router fit: {error}", file=sys.stderr)
         return 1
@@ -96,8 +120,38 @@ def router_fit_command(arguments: argparse.Namespace) -> int:
         f"(C={router.regularization:g}, {len(router.buckets):,} buckets, default "
         f"{router.operating_point.rule} {router.operating_point.value:g})"
     )
-    print(f"wrote {output} {artefact_hash(router)}")
+    print("\n".join(lines))
     return 0
+
+
+def _write_fitted(
+    router: LearnedRouter, row_ids: list[str], arguments: argparse.Namespace
+) -> list[str]:
+    """Write the artefact, its id list when not inline, and the ConfigMap; say what was written."""
+    document = canonical_artefact(router)
+    digest = artefact_hash(router)
+    output = Path(arguments.output)
+    manifest = None
+    if arguments.configmap:  # built first: a refused name or size writes nothing
+        manifest = configmap_manifest(arguments.configmap, arguments.namespace, document, digest)
+    output.write_bytes(document + b"\n")
+    lines = [f"wrote {output} ({len(document):,} bytes) {digest}"]
+    if not router.fitted_on.row_ids:
+        ids = rows_path(output)
+        write_row_ids(ids, row_ids)
+        lines.append(
+            f"wrote {ids}: the {len(row_ids):,} fitting-row ids (too many to travel in the "
+            "artefact; `tierroute eval routing` reads them to refuse scoring a fitted row)"
+        )
+    if manifest is not None:
+        path = Path(arguments.configmap_output or output.with_suffix(".configmap.yaml"))
+        path.write_text(manifest, encoding="utf-8")
+        lines += [
+            f"wrote {path}: ConfigMap {arguments.configmap} (kubectl apply -f {path})",
+            "reference it from the RoutingPolicy:",
+            policy_snippet(arguments.configmap, digest).rstrip("\n"),
+        ]
+    return lines
 
 
 def _read_outcomes(

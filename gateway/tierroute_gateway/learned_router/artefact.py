@@ -56,12 +56,44 @@ class Calibration(_Strict):
     log_loss: float = Field(description="Log loss of P(success), cross-validated.")
 
 
+INLINE_ROW_IDS_MAX = 1000
+"""At most this many fitting-row ids travel inside an artefact; beyond, only count and digest."""
+
+
 class FittedOn(_Strict):
-    """Which rows fitted the router: evaluation must never score any of them."""
+    """Which rows fitted the router: evaluation must never score any of them.
+
+    The ids travel inline only when there are at most `INLINE_ROW_IDS_MAX` of them: an
+    artefact rides in a ConfigMap (1 MiB), and 100,000 ids would not fit. Otherwise `rowIds`
+    is empty and `rowCount` and `digest` identify the rows; an evaluation then needs the id
+    list `tierroute router fit` wrote beside the artefact, checked against both.
+    """
 
     sources: tuple[str, ...] = Field(description="Outcome files (names, not paths), sorted.")
-    row_ids: tuple[str, ...] = Field(description="Ids of the fitting rows, sorted.")
+    row_count: int = Field(ge=0, description="How many rows fitted the router.")
+    row_ids: tuple[str, ...] = Field(
+        default=(),
+        description=f"Ids of the fitting rows, sorted, when there are at most "
+        f"{INLINE_ROW_IDS_MAX:,} of them; empty otherwise.",
+    )
     digest: str = Field(description="sha256 of the sorted ids joined by newlines.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_from_ids(cls, data: object) -> object:
+        """An omitted `rowCount` is the number of inline ids (artefacts that list them all)."""
+        if isinstance(data, dict) and "rowCount" not in data and "row_count" not in data:
+            ids = data.get("rowIds", data.get("row_ids", ()))
+            return {**data, "row_count": len(ids) if isinstance(ids, list | tuple) else 0}
+        return data
+
+    @model_validator(mode="after")
+    def _ids_match_count(self) -> FittedOn:
+        if self.row_ids and len(self.row_ids) != self.row_count:
+            raise ValueError(
+                f"rowIds lists {len(self.row_ids)} ids but rowCount is {self.row_count}"
+            )
+        return self
 
 
 class OperatingPoint(_Strict):

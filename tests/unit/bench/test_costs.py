@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tierroute_bench.costs import (
     MediaCounts,
     Prices,
     Usage,
     cost_per_10k_images,
+    model_prices,
     resolve_usage,
     task_cost,
 )
+from tierroute_gateway.decision.cost import estimate_cost
+from tierroute_operator.api.model_catalog import Pricing
 
 QWEN = Prices(Decimal("5.20"), Decimal("0.52"))
 
@@ -45,11 +50,46 @@ def test_absent_usage_is_estimated_and_marked() -> None:
 
 
 def test_task_cost_hand_checked() -> None:
-    prices = Prices(Decimal("2.50"), Decimal("10"), Decimal("0.001"), Decimal("0.006"))
+    pricing = Pricing(
+        input_per_million="2.50", output_per_million="10", per_image="0.001",
+        per_audio_minute="0.006",
+    )  # fmt: skip
     usage = Usage(1000, 200, 0, 0, estimated=False)
-    cost = task_cost(usage, prices, MediaCounts(images=2, audio_seconds=30))
+    cost = task_cost(usage, model_prices(pricing), MediaCounts(images=2, audio_seconds=30))
     # 1000 × 2.50/1M = 0.0025; 200 × 10/1M = 0.002; 2 × 0.001 = 0.002; 0.5 min × 0.006 = 0.003
-    assert cost == Decimal("0.0095")
+    assert cost == pytest.approx(0.0095)
+
+
+CACHED = Pricing(input_per_million="3.00", output_per_million="15.00",
+                 cached_input_per_million="0.30")  # fmt: skip
+
+
+def test_openai_cached_tokens_are_billed_at_the_cached_price() -> None:
+    usage = resolve_usage(
+        {"prompt_tokens": 10_000, "completion_tokens": 100,
+         "prompt_tokens_details": {"cached_tokens": 8_000}},
+        prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0,
+    )  # fmt: skip
+    assert (usage.input_tokens, usage.cached_input_tokens) == (10_000, 8_000)
+    # 2,000 × 3.00/1M = 0.006; 8,000 × 0.30/1M = 0.0024; 100 × 15.00/1M = 0.0015
+    assert task_cost(usage, model_prices(CACHED), MediaCounts()) == pytest.approx(0.0099)
+
+
+def test_anthropic_cache_reads_and_writes_count_as_input() -> None:
+    usage = resolve_usage(
+        {"input_tokens": 50, "output_tokens": 10, "cache_read_input_tokens": 900,
+         "cache_creation_input_tokens": 50},
+        prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0,
+    )  # fmt: skip
+    assert (usage.input_tokens, usage.cached_input_tokens) == (1_000, 900)
+
+
+def test_task_cost_is_the_gateways_estimate_cost() -> None:
+    usage = Usage(1234, 56, 0, 0, estimated=False, cached_input_tokens=1000)
+    media = MediaCounts(images=3, audio_seconds=7.5)
+    prices = model_prices(CACHED)
+    expected = estimate_cost(prices, 1234, 56, 3, 7.5, cached_input_tokens=1000)
+    assert task_cost(usage, prices, media) == expected
 
 
 def test_cost_per_10k_images_matches_the_seed_for_qwen3_vl() -> None:

@@ -13,7 +13,7 @@ from tierroute_bench.routing_eval.evaluate import (
     check_disjoint,
     evaluate_rows,
 )
-from tierroute_bench.routing_eval.fit import FitOptions, fit_router
+from tierroute_bench.routing_eval.fit import FitOptions, fit_router, kept_buckets
 from tierroute_bench.routing_eval.outcomes import ModelOutcome, OutcomeRow
 from tierroute_bench.routing_eval.report import report_document
 from tierroute_gateway.learned_router import Predictor, artefact_hash, choose
@@ -110,3 +110,31 @@ def test_no_router_beats_the_oracle(scores: list[tuple[float, float]], picks: li
     assert routed.score <= best.score
     if routed.score == best.score:
         assert routed.cost >= best.cost
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    counts=st.dictionaries(st.integers(0, 1 << 20), st.integers(1, 30), max_size=120),
+    min_df=st.integers(1, 10),
+    cap=st.integers(0, 80),
+)
+def test_kept_buckets_are_the_most_frequent_eligible_ones(
+    counts: dict[int, int], min_df: int, cap: int
+) -> None:
+    kept = kept_buckets(counts, min_df, cap)
+    assert kept == sorted(set(kept))
+    assert len(kept) <= cap
+    assert all(counts[bucket] >= min_df for bucket in kept)
+    dropped = [b for b, count in counts.items() if count >= min_df and b not in kept]
+    if dropped:
+        assert len(kept) == cap
+    if dropped and kept:
+        assert min(counts[b] for b in kept) >= max(counts[b] for b in dropped)
+
+
+def test_fit_keeps_at_most_max_buckets() -> None:
+    router = fit_router(
+        TRAIN, ["cheap", "dear"], PRICES, ["synthetic.jsonl"], FitOptions(max_buckets=4)
+    )
+    assert len(router.buckets) <= 4
+    assert all(len(model.weights) == len(router.buckets) for model in router.models)

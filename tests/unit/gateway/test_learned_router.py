@@ -63,6 +63,15 @@ def test_features_are_deterministic_and_bounded_by_max_chars() -> None:
     assert featurize("Hello World").buckets == featurize("hello   world").buckets
 
 
+@settings(max_examples=200)
+@given(prompt=st.text(max_size=300), extra=st.integers(min_value=0, max_value=200))
+def test_features_of_a_tail_equal_those_of_the_whole_prompt(prompt: str, extra: int) -> None:
+    featurize = Featurizer(FeatureSpec(max_chars=64))
+    from_tail = featurize.of_tail(prompt[-(64 + extra) :], len(prompt))
+    whole = featurize(prompt)
+    assert (from_tail.buckets, from_tail.length) == (whole.buckets, whole.length)
+
+
 def test_predictor_sends_the_known_hard_word_to_the_expensive_model() -> None:
     predictor = Predictor(_router())
     hard = predictor.predict("please solve this integral")
