@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     fit.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
                      help="rename a model in the artefact (repeatable)")  # fmt: skip
     fit.add_argument("--regularization", type=float, help="fixed C instead of the CV grid")
+    fit.add_argument("--max-buckets", type=_positive_int, default=2048, metavar="N",
+                     help="keep at most N hash buckets, the most frequent (default 2048; "
+                     "size ≈ 10 bytes per bucket per model)")  # fmt: skip
     fit.add_argument("--output", "-o", default="router.json", help="artefact file")
     fit.add_argument("--configmap", metavar="NAME",
                      help="also write a ConfigMap manifest holding the artefact")  # fmt: skip
@@ -50,6 +53,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     fit.add_argument("--configmap-output", metavar="FILE",
                      help="manifest file (default: OUTPUT with .configmap.yaml)")  # fmt: skip
     fit.set_defaults(handler=_router_fit)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
 
 
 def _eval_routing(arguments: argparse.Namespace) -> int:

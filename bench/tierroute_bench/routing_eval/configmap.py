@@ -2,8 +2,9 @@
 
 `tierroute router fit --configmap NAME` writes the manifest (`kubectl apply -f` it) and
 prints the `spec.learnedRouter` snippet. The ConfigMap's value is the artefact's canonical
-JSON, byte for byte, so the hash the operator computes is the one printed. The API server
-refuses an object over 1 MiB, so an artefact that cannot fit is refused here first.
+JSON, byte for byte, so the hash the operator computes is the one printed. The operator copies
+the artefact inline into the policy's routing table, whose ConfigMap the API server refuses over
+1 MiB; an artefact that leaves the rest of the table too little room is refused here first.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ DEFAULT_KEY = "router.json"
 """The data key the RoutingPolicy's `configMapRef.key` defaults to."""
 CONFIGMAP_LIMIT_BYTES = 1 << 20
 """The API server's limit on a ConfigMap (the whole object; the data must fit well within)."""
+TABLE_ROOM_BYTES = 64 << 10
+"""Room left for the rest of the routing table the artefact travels in (catalog, routes…)."""
+MAX_ARTEFACT_BYTES = CONFIGMAP_LIMIT_BYTES - TABLE_ROOM_BYTES
+"""The largest artefact accepted: it must fit one routing-table ConfigMap with its table."""
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -38,10 +43,11 @@ def configmap_manifest(
             f"--namespace {namespace!r}: a namespace is a DNS label (lowercase letters, "
             "digits and '-', at most 63 characters)"
         )
-    if len(artefact) >= CONFIGMAP_LIMIT_BYTES:
+    if len(artefact) > MAX_ARTEFACT_BYTES:
         raise ConfigMapError(
-            f"the artefact is {len(artefact):,} bytes; a ConfigMap holds at most "
-            f"{CONFIGMAP_LIMIT_BYTES:,} (fit with fewer buckets)"
+            f"the artefact is {len(artefact):,} bytes; it travels inline in a routing table "
+            f"whose ConfigMap holds at most {CONFIGMAP_LIMIT_BYTES:,}, so at most "
+            f"{MAX_ARTEFACT_BYTES:,} are accepted (fit with fewer buckets: --max-buckets)"
         )
     metadata: dict[str, object] = {"name": name}
     if namespace is not None:

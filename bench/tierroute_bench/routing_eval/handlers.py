@@ -109,7 +109,9 @@ def router_fit_command(arguments: argparse.Namespace) -> int:
         models = arguments.models.split(",") if arguments.models else model_names(rows)
         rows, prices = rename_rows(rows, prices, renames)
         models = [renames.get(model, model) for model in models]
-        options = FitOptions(regularization=arguments.regularization)
+        options = FitOptions(
+            regularization=arguments.regularization, max_buckets=arguments.max_buckets
+        )
         router = fit_router(rows, models, prices, sources, options)
         lines = _write_fitted(router, [row.id for row in rows], arguments)
     except _FAILURES as error:

@@ -11,6 +11,7 @@ import yaml
 from tests.unit.bench.routing_rows import parse_cli, write_bench_files
 from tierroute_bench.routing_eval.configmap import (
     CONFIGMAP_LIMIT_BYTES,
+    MAX_ARTEFACT_BYTES,
     ConfigMapError,
     configmap_manifest,
     policy_snippet,
@@ -91,6 +92,13 @@ def test_an_artefact_too_large_for_a_configmap_is_refused() -> None:
         configmap_manifest("big", None, b"x" * CONFIGMAP_LIMIT_BYTES, _HASH)
 
 
+def test_an_artefact_must_leave_room_for_the_routing_table_it_travels_in() -> None:
+    with pytest.raises(ConfigMapError, match="--max-buckets"):
+        configmap_manifest("big", None, b"x" * (MAX_ARTEFACT_BYTES + 1), _HASH)
+    manifest = configmap_manifest("fits", None, b"x" * MAX_ARTEFACT_BYTES, _HASH)
+    assert len(yaml.safe_load(manifest)["data"]["router.json"]) == MAX_ARTEFACT_BYTES
+
+
 def test_manifest_keeps_the_artefact_byte_for_byte_whatever_its_characters() -> None:
     document = '{"name":"modèle \'quoted\' \\"x\\": #1","w":[0.1,-2e-05]}'.encode()
     manifest = yaml.safe_load(configmap_manifest("r", None, document, _HASH))
@@ -107,3 +115,20 @@ def test_policy_snippet_is_the_routing_policy_field() -> None:
             }
         }
     }
+
+
+def test_max_buckets_bounds_the_fitted_artefact(tmp_path: Path) -> None:
+    wide, narrow = tmp_path / "wide", tmp_path / "narrow"
+    wide.mkdir()
+    narrow.mkdir()
+    assert router_fit_command(_fit_arguments(wide)) == 0
+    assert router_fit_command(_fit_arguments(narrow, "--max-buckets", "2")) == 0
+    fitted = load_learned_router((wide / "router.json").read_bytes())
+    capped = load_learned_router((narrow / "router.json").read_bytes())
+    assert len(capped.buckets) <= 2 < len(fitted.buckets)
+
+
+def test_max_buckets_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_cli("router", "fit", "outcomes.jsonl", "--max-buckets", "0")
+    assert "'0' is not a positive integer" in capsys.readouterr().err
