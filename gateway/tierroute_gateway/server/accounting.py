@@ -82,6 +82,7 @@ def account(
             tokens.output_tokens,
             features.image_count,
             features.audio_seconds,
+            cached_input_tokens=tokens.cached_input_tokens,
         )
         _count_success(gateway, record, tokens, cost)
     overhead = time.perf_counter() - record.started - record.upstream_seconds

@@ -109,7 +109,12 @@ def test_answer_translates_to_a_chat_completion() -> None:
         "refusal": None,
     }
     assert answer["choices"][0]["finish_reason"] == "length"
-    assert answer["usage"] == {"prompt_tokens": 15, "completion_tokens": 4, "total_tokens": 19}
+    assert answer["usage"] == {
+        "prompt_tokens": 15,
+        "completion_tokens": 4,
+        "total_tokens": 19,
+        "prompt_tokens_details": {"cached_tokens": 3},
+    }
     assert answer["model"] == "claude-haiku"
     assert answer["object"] == "chat.completion"
 
@@ -153,7 +158,12 @@ def test_stream_events_become_openai_chunks(split: int) -> None:
     finishes = [c["choices"][0]["finish_reason"] for c in chunks if c["choices"]]
     assert finishes[-1] == "stop"
     assert chunks[-1]["choices"] == []
-    assert chunks[-1]["usage"] == {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}
+    assert chunks[-1]["usage"] == {
+        "prompt_tokens": 9,
+        "completion_tokens": 2,
+        "total_tokens": 11,
+        "prompt_tokens_details": {"cached_tokens": 0},
+    }
     assert relay.done
 
 

@@ -148,19 +148,27 @@ def usage_of(message: dict[str, Any]) -> Usage | None:
     output = usage.get("output_tokens")
     if not isinstance(output, int):
         return None
-    inputs = sum(
-        value
+    inputs, cached = anthropic_input_tokens(usage)
+    return Usage(inputs, output, cached_input_tokens=cached)
+
+
+def anthropic_input_tokens(usage: dict[str, Any]) -> tuple[int, int]:
+    """All input tokens of an Anthropic usage object (it reports cache reads and writes apart
+    from `input_tokens`) and, of those, the ones read from the cache."""
+    counts = {
+        key: value
         for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-        if isinstance(value := usage.get(key), int)
-    )
-    return Usage(inputs, output)
+        if isinstance(value := usage.get(key), int) and value > 0
+    }
+    return sum(counts.values()), counts.get("cache_read_input_tokens", 0)
 
 
-def _openai_usage(usage: Usage) -> dict[str, int]:
+def _openai_usage(usage: Usage) -> dict[str, Any]:
     return {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": usage.cached_input_tokens},
     }
 
 
@@ -176,6 +184,7 @@ class StreamRelay:
         self._created = created
         self._id = "chatcmpl-"
         self._input_tokens = 0
+        self._cached_tokens = 0
 
     def translate(self, event: Event) -> list[bytes]:
         """Client-facing SSE bytes for one upstream event (raises on an `error` event)."""
@@ -205,22 +214,14 @@ class StreamRelay:
         self._id = "chatcmpl-" + str(message.get("id", ""))
         usage = message.get("usage")
         if isinstance(usage, dict):
-            self._input_tokens = sum(
-                value
-                for key in (
-                    "input_tokens",
-                    "cache_creation_input_tokens",
-                    "cache_read_input_tokens",
-                )
-                if isinstance(value := usage.get(key), int)
-            )
+            self._input_tokens, self._cached_tokens = anthropic_input_tokens(usage)
         return [self._chunk({"role": "assistant", "content": ""}, None)]
 
     def _finish(self, payload: dict[str, Any]) -> list[bytes]:
         usage = payload.get("usage") or {}
         output = usage.get("output_tokens")
         if isinstance(output, int):
-            self.usage = Usage(self._input_tokens, output)
+            self.usage = Usage(self._input_tokens, output, cached_input_tokens=self._cached_tokens)
         reason = FINISH_REASONS.get(str((payload.get("delta") or {}).get("stop_reason")), "stop")
         return [self._chunk({}, reason)]
 

@@ -15,6 +15,9 @@ class Usage:
     input_tokens: int
     output_tokens: int
     estimated: bool = False
+    cached_input_tokens: int = 0
+    """Of `input_tokens`, those read from the provider's prompt cache (billed at the cached
+    price when the catalog has one)."""
 
 
 class UpstreamError(Exception):
@@ -54,4 +57,7 @@ def usage_from_openai(usage: object) -> Usage | None:
     completion = usage.get("completion_tokens")
     if not isinstance(prompt, int) or not isinstance(completion, int):
         return None
-    return Usage(prompt, completion)
+    details = usage.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    cached_tokens = min(cached, prompt) if isinstance(cached, int) and cached > 0 else 0
+    return Usage(prompt, completion, cached_input_tokens=cached_tokens)
