@@ -22,9 +22,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)  ## create .venv and install tierroute with its dev extra
 
-lock:  ## refresh constraints.txt from a fresh install of the dev extra
+lock:  ## refresh constraints.txt from a fresh install of the dev and embeddings extras
 	rm -rf /tmp/tierroute-lock && $(PYTHON) -m venv /tmp/tierroute-lock
-	/tmp/tierroute-lock/bin/pip install --quiet '.[dev]'
+	/tmp/tierroute-lock/bin/pip install --quiet '.[dev,embeddings]'
 	/tmp/tierroute-lock/bin/pip freeze --exclude tierroute | grep -v '^-e' > constraints.txt
 
 testbed:  ## build (or reuse from cache) etcd, kube-apiserver, kube-controller-manager, kubectl, helm
@@ -70,10 +70,11 @@ crds: $(STAMP)  ## regenerate crds/ from the pydantic models
 run: $(STAMP)  ## the embedded default: simulated providers and the gateway from examples/
 	$(BIN)/tierroute run --manifests examples --policy default
 
-perf-tools:  ## the load generator (oha, from crates.io) and the LiteLLM peer (PyPI, its own venv)
+perf-tools: $(STAMP)  ## oha (crates.io), the LiteLLM peer (PyPI, own venv), the embeddings extra
 	command -v oha >/dev/null || test -x $(HOME)/.cargo/bin/oha || cargo install oha --locked
 	test -x .perf-venv/bin/litellm || { $(PYTHON) -m venv .perf-venv && \
 	  .perf-venv/bin/pip install --quiet 'litellm[proxy]==1.108.7'; }
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[embeddings]'
 
 perf: $(STAMP) testbed perf-tools  ## run every benchmark; results are recorded by hand in perf/RESULTS.md
 	export PATH="$(HOME)/.cargo/bin:$$PATH"; \
