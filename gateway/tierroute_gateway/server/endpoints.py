@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -34,9 +35,15 @@ async def handle_ready(gateway: Gateway, send: Send) -> None:
 
 
 async def handle_metrics(gateway: Gateway, send: Send) -> None:
-    """The Prometheus exposition."""
+    """The Prometheus exposition, rendered in a worker thread.
+
+    Rendering takes tens of milliseconds once there are a few thousand series (57 ms for 40
+    models on the benchmark machine, perf/RESULTS.md); on the event loop that would stall
+    every request in flight at each scrape.
+    """
     gateway.publish_budget()
-    await send_response(send, 200, gateway.metrics.exposition(), content_type=_METRICS_TYPE)
+    body = await asyncio.to_thread(gateway.metrics.exposition)
+    await send_response(send, 200, body, content_type=_METRICS_TYPE)
 
 
 async def handle_models(gateway: Gateway, send: Send) -> None:

@@ -2,11 +2,14 @@
 
 `Gateway.apply_table` validates a new routing table document and, only if it is valid,
 swaps the whole `TableState` in one assignment; requests hold the state they started with,
-so a reload never mixes two tables in one request.
+so a reload never mixes two tables in one request. Validating and indexing a table runs in a
+worker thread: for a 500-model catalog it takes ~75 ms, which on the event loop would stall
+every request in flight at each reload.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,6 +67,11 @@ def build_state(table: RoutingTable) -> TableState:
     )
 
 
+def prepare_state(document: bytes) -> TableState:
+    """Validate a table document and precompute its state (raises RoutingTableError)."""
+    return build_state(load_routing_table(document))
+
+
 def _models_listing(table: RoutingTable) -> bytes:
     data: list[dict[str, Any]] = [
         {"id": route.name, "object": "model", "created": 0, "owned_by": "tierroute"}
@@ -115,8 +123,7 @@ class Gateway:
     async def apply_table(self, document: bytes, origin: str) -> bool:
         """Adopt a new table document, or refuse it and keep the one in use."""
         try:
-            table = load_routing_table(document)
-            state = build_state(table)
+            state = await asyncio.to_thread(prepare_state, document)
         except (RoutingTableError, ValueError) as error:
             self.metrics.reloads.labels("refused").inc()
             self.refusal = f"routing table from {origin} refused: {error}"
@@ -124,6 +131,7 @@ class Gateway:
             return False
         if self.state is not None and state.content_hash == self.state.content_hash:
             return True
+        table = state.table
         try:
             await self.upstreams.configure(table)
         except OSError as error:

@@ -16,6 +16,7 @@ QUALITY_BUCKETS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 LATENCY_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30)
 FIRST_TOKEN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10)
 OVERHEAD_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
+GC_PAUSE_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
 OTHER = "other"
 
 
@@ -124,8 +125,16 @@ class GatewayMetrics:
             ["endpoint", "status"],
             registry=registry,
         )
+        self.gc_pauses = Histogram(
+            "tierroute_gateway_gc_pause_seconds",
+            "Pauses of the event loop for Python's cyclic garbage collector, by generation.",
+            ["generation"],
+            buckets=GC_PAUSE_BUCKETS,
+            registry=registry,
+        )
         self.reloads.labels("ok")
         self.reloads.labels("refused")
+        self._gc_generations = tuple(self.gc_pauses.labels(str(n)) for n in range(3))
         self._config_labels: tuple[str, str] | None = None
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
 
@@ -136,6 +145,10 @@ class GatewayMetrics:
         if found is None:
             found = self._children[key] = metric.labels(*values)
         return found
+
+    def observe_gc_pause(self, generation: int, seconds: float) -> None:
+        """Count one garbage collection of `generation` (0, 1 or 2) that took `seconds`."""
+        self._gc_generations[generation].observe(seconds)
 
     def set_config(self, policy: str, content_hash: str) -> None:
         """Point `tierroute_config_info` at the table now in use."""
