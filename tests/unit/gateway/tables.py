@@ -204,7 +204,7 @@ def seed_index(**changes: Any) -> RoutingIndex:
 def adjustment(kind: str, target: str, value: str | None = None) -> Adjustment:
     """An automatic adjustment in force since the start of the test month."""
     return Adjustment(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         target=target,
         reason=f"test {kind}",
         since="2026-11-01T00:00:00Z",
