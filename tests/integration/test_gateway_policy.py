@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from tests.helpers.gateway import model, routing_table, running_gateway
 from tests.helpers.sim import Sim, running_sim
+from tierroute_gateway.configmap_watch import write_like_kubelet
 
 ASK: dict[str, Any] = {"model": "auto", "messages": [{"role": "user", "content": "Say hi."}]}
 COMPLEX: dict[str, Any] = {
@@ -144,3 +146,30 @@ def test_client_keys_are_required_when_configured(sim: Sim, tmp_path: Path) -> N
         assert post(gateway.url, ASK, authorization="Bearer client-key-1").status_code == 200
         assert httpx.get(f"{gateway.url}/healthz").status_code == 200
         assert httpx.get(f"{gateway.url}/v1/models").status_code == 401
+
+
+def _status_becomes(url: str, key: str, status: int, deadline_s: float = 15.0) -> None:
+    deadline = time.monotonic() + deadline_s
+    while post(url, ASK, authorization=f"Bearer {key}").status_code != status:
+        assert time.monotonic() < deadline, f"key {key!r} never answered {status}"
+        time.sleep(0.2)
+
+
+def test_rotated_client_keys_apply_without_a_restart(sim: Sim, tmp_path: Path) -> None:
+    secret = tmp_path / "client-keys-secret"
+    keys = secret / "keys"
+    write_like_kubelet(keys, b"rotating-key-1\n")  # a mounted Secret, swapped as the kubelet does
+    table = routing_table(sim.url, MODELS)
+    with running_gateway(table, tmp_path, "--client-keys-file", str(keys)) as gateway:
+        assert post(gateway.url, ASK, authorization="Bearer rotating-key-1").status_code == 200
+        write_like_kubelet(keys, b"# rotated\nrotating-key-2\n")
+        _status_becomes(gateway.url, "rotating-key-2", 200)
+        assert post(gateway.url, ASK, authorization="Bearer rotating-key-1").status_code == 401
+        write_like_kubelet(keys, b"# emptied by mistake\n")  # refused: keys stay in force
+        deadline = time.monotonic() + 15
+        while not any("client_keys_refused" in line for line in gateway.process.lines):
+            assert time.monotonic() < deadline, "the empty keys file was not refused"
+            time.sleep(0.2)
+        assert post(gateway.url, ASK, authorization="Bearer rotating-key-2").status_code == 200
+        assert post(gateway.url, ASK).status_code == 401
+        assert "rotating-key" not in gateway.process.output()

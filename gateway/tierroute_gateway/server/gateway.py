@@ -120,6 +120,15 @@ class Gateway:
         if self.settings.client_keys_file is not None:
             self.client_keys = read_client_keys(self.settings.client_keys_file)
 
+    def adopt_client_keys(self, keys: tuple[bytes, ...]) -> None:
+        """Use a rotated client keys file from the next request on (keys are never logged)."""
+        self.client_keys = keys
+        _event("client_keys_loaded", keys=len(keys))
+
+    def refuse_client_keys(self, reason: str) -> None:
+        """Keep the keys in force when a changed keys file cannot be used."""
+        _event("client_keys_refused", reason=reason, kept=len(self.client_keys))
+
     async def apply_table(self, document: bytes, origin: str) -> bool:
         """Adopt a new table document, or refuse it and keep the one in use."""
         try:

@@ -15,6 +15,7 @@ import prometheus_client
 import uvicorn
 
 from tierroute_gateway.server.app import GatewayApp
+from tierroute_gateway.server.client_keys import KeysFile
 from tierroute_gateway.server.gateway import Gateway
 from tierroute_gateway.server.heap import GcPauses, settle_heap, tune_collector
 from tierroute_gateway.server.http_protocol import GatewayHttpProtocol
@@ -55,7 +56,14 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
     gateway = Gateway(settings)
     pauses = GcPauses(gateway.metrics.observe_gc_pause)
     pauses.install()
-    watcher = asyncio.get_running_loop().create_task(source.run(_adopting(gateway)))
+    loop = asyncio.get_running_loop()
+    watcher = loop.create_task(source.run(_adopting(gateway)))
+    tasks = [watcher]
+    if settings.client_keys_file is not None:
+        keys_file = KeysFile(settings.client_keys_file)
+        keys_file.remember_current()
+        keys_run = keys_file.run(gateway.adopt_client_keys, gateway.refuse_client_keys)
+        tasks.append(loop.create_task(keys_run))
     config = uvicorn.Config(
         GatewayApp(gateway),
         host=settings.host,
@@ -76,7 +84,7 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
     try:
         await server.serve()
     finally:
-        for task in (watcher, announcer):
+        for task in (*tasks, announcer):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
