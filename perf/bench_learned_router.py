@@ -29,7 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tierroute_gateway.decision import build_index, decide, defaults, extract_features
+from tierroute_bench.routing_eval.outcomes import Price
+from tierroute_bench.routing_eval.rule_router import policy_table
+from tierroute_gateway.decision import build_index, decide, extract_features
 from tierroute_gateway.decision.index import RoutingIndex
 from tierroute_gateway.learned_router import (
     LearnedRouter,
@@ -38,24 +40,7 @@ from tierroute_gateway.learned_router import (
     choose,
     load_learned_router,
 )
-from tierroute_gateway.routing_table import (
-    Capability,
-    ChainStep,
-    Classification,
-    Constraints,
-    Fallback,
-    LearnedRouting,
-    Model,
-    Pricing,
-    Provider,
-    QualityGate,
-    Route,
-    RoutingTable,
-    Source,
-    Strategy,
-    Tier,
-    WireApi,
-)
+from tierroute_gateway.routing_table import LearnedRouting, RoutingTable, Strategy, Tier
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 
@@ -102,66 +87,24 @@ def _decimal(value: float) -> str:
 
 
 def learned_table(router: LearnedRouter) -> RoutingTable:
-    """A table whose catalog is the artefact's models and whose only route is `learned`."""
+    """The routing-eval policy table of the artefact's models (cheapest third economy, next
+    third standard, the rest premium), its only route `learned`, the artefact inline."""
     by_price = sorted(router.models, key=lambda m: (m.input_per_million, m.name))
     third = max(1, len(by_price) // 3)
     tiers = {m.name: Tier.ECONOMY for m in by_price[:third]}
     tiers.update({m.name: Tier.STANDARD for m in by_price[third : 2 * third]})
-    models = tuple(
-        Model(
-            name=m.name,
-            provider="local",
-            provider_model=m.name,
-            tier=tiers.get(m.name, Tier.PREMIUM),
-            pricing=Pricing(
-                input_per_million=_decimal(m.input_per_million),
-                output_per_million=_decimal(m.output_per_million),
-            ),
-            context_window=128_000,
-            max_output_tokens=4_096,
-            capabilities=tuple(Capability),
-            latency_ms=500,
-            quality="0.8",
-            tokens_per_image=765,
-        )
-        for m in router.models
-    )
+    catalog = {m.name: (tiers.get(m.name, Tier.PREMIUM), 0.8) for m in router.models}
+    prices = {m.name: Price(m.input_per_million, m.output_per_million) for m in router.models}
     point = router.operating_point
-    step = ChainStep(model="", max_retries=1, timeout_ms=30_000, retry_on=defaults.DEFAULT_RETRY_ON)
-    return RoutingTable(
-        schema_version=1,
-        source=Source(namespace="perf", policy="learned", catalog="artefact"),
-        providers=(
-            Provider(
-                name="local",
-                api=WireApi.OPENAI,
-                base_url="http://127.0.0.1:1/v1",
-                timeout_ms=30_000,
-                connect_timeout_ms=1_000,
-            ),
-        ),
-        models=models,
-        routes=(Route(name="auto", category="default", strategy=Strategy.LEARNED),),
-        classification=Classification(
-            complex_patterns=defaults.COMPLEX_PATTERNS,
-            simple_patterns=defaults.SIMPLE_PATTERNS,
-            capability_patterns=dict(defaults.CAPABILITY_PATTERNS),
-            high_complexity_context_tokens=defaults.HIGH_COMPLEXITY_CONTEXT_TOKENS,
-            long_context_tokens=defaults.LONG_CONTEXT_TOKENS,
-            max_scan_chars=defaults.MAX_SCAN_CHARS,
-        ),
-        tier_priority=dict(defaults.TIER_PRIORITY),
-        constraints=Constraints(),
-        fallback=Fallback(defaults=step),
-        quality_gate=QualityGate(enabled=False, escalate_on=()),
-        learned_router=LearnedRouting(
-            artefact_hash=artefact_hash(router),
-            source="perf",
-            rule=point.rule,
-            value=_decimal(point.value),
-            artefact=router,
-        ),
+    learned = LearnedRouting(
+        artefact_hash=artefact_hash(router),
+        source="perf",
+        rule=point.rule,
+        value=_decimal(point.value),
+        artefact=router,
     )
+    table = policy_table(catalog, prices, Strategy.LEARNED, min_quality=None)
+    return table.model_copy(update={"learned_router": learned})
 
 
 def measure_decide(index: RoutingIndex, body: dict[str, Any], samples: int) -> list[float]:
