@@ -97,6 +97,18 @@ def _register_gateway(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "--max-body-bytes", type=int, default=20 * 1024 * 1024, help="body limit (20 MiB)"
     )
     parser.add_argument(
+        "--body-timeout-s",
+        type=float,
+        default=60.0,
+        help="seconds allowed for a request's head and body to arrive; then 408 (60)",
+    )
+    parser.add_argument(
+        "--keep-alive-s",
+        type=float,
+        default=30.0,
+        help="seconds an idle client connection is kept open (30)",
+    )
+    parser.add_argument(
         "--request-deadline-ms",
         type=int,
         default=120_000,
@@ -143,6 +155,8 @@ def _run_gateway(arguments: argparse.Namespace) -> int:
             credentials_dir=arguments.credentials_dir,
             client_keys_file=arguments.client_keys_file,
             max_body_bytes=arguments.max_body_bytes,
+            body_timeout_s=arguments.body_timeout_s,
+            keep_alive_s=arguments.keep_alive_s,
             request_deadline_ms=arguments.request_deadline_ms,
             request_log=not arguments.no_request_log,
             breaker_failures=arguments.breaker_failures,

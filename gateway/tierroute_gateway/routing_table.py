@@ -35,6 +35,23 @@ SCHEMA_VERSION = 1
 """The schema version this gateway reads and the operator writes."""
 
 _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_GATEWAY_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key"})
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why a provider header cannot be sent as configured, or None; never quotes the value."""
+    if not _HEADER_NAME.match(name):
+        return f"header name {name!r} is not an HTTP token"
+    if name.lower() in _GATEWAY_HEADERS:
+        return f"header {name!r} is set by the gateway and cannot be configured"
+    if _HEADER_CONTROL.search(value):
+        return f"header {name!r} has a control character (such as CR or LF) in its value"
+    if not value.isascii() and any(ord(char) > 0xFF for char in value):
+        return f"header {name!r} has a value that is not Latin-1 text"
+    return None
 
 
 class RoutingTableError(ValueError):
@@ -161,6 +178,17 @@ class Provider(_Strict):
     headers: dict[str, str] = Field(
         default_factory=dict, description="Extra non-secret headers sent with every request."
     )
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if name.lower() in _SECRET_HEADERS:
+                raise ValueError(f"header {name!r} would carry a credential: use `credential`")
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise ValueError(problem)
+        return headers
 
 
 class Pricing(_Strict):

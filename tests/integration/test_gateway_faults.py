@@ -201,3 +201,25 @@ def test_overall_deadline_is_504(sim: Sim, tmp_path: Path) -> None:
         assert response.status_code == 504
         assert response.json()["error"]["code"] == "deadline_exceeded"
     sim.reset()
+
+
+def test_the_providers_own_timeout_bounds_an_attempt_below_the_steps(
+    sim: Sim, tmp_path: Path
+) -> None:
+    sim.reset()
+    for name in CHAIN:
+        sim.patch(name, {"faults": {"timeout_rate": 1.0, "timeout_ms": 20_000}})
+    document = table(sim, timeout_ms=10_000)
+    for provider in document["providers"]:
+        provider["timeoutMs"] = 300
+    with running_gateway(document, tmp_path) as gateway:
+        started = time.monotonic()
+        response = ask(gateway)
+        elapsed = time.monotonic() - started
+    sim.reset()
+    assert response.status_code == 503
+    message = response.json()["error"]["message"]
+    for name in CHAIN:
+        assert message.count(f"{name}: timeout") == 2
+    assert message.count("no answer within the provider's 0.3s") == 6
+    assert elapsed < 10  # six attempts bounded by the provider's 0.3 s, not the step's 10 s

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tierroute_gateway.decision.cost import estimate_cost
 from tierroute_gateway.server.errors import SERVER, TIMEOUT, GatewayError
@@ -49,6 +49,14 @@ def answer_chars(answer: dict[str, Any]) -> int:
     return total
 
 
+class Settlement(NamedTuple):
+    """Tokens and cost of a finished request, before they are booked."""
+
+    outcome: str
+    tokens: Usage | None
+    cost: float
+
+
 def account(
     gateway: Gateway,
     state: TableState,
@@ -61,34 +69,71 @@ def account(
     output_chars: int = 0,
 ) -> float:
     """Record the request everywhere it counts; return its cost in USD."""
+    settled = settle(
+        state,
+        record,
+        outcome,
+        attempts=attempts,
+        model=model,
+        usage=usage,
+        output_chars=output_chars,
+    )
+    book(gateway, record, settled)
+    return settled.cost
+
+
+def settle(
+    state: TableState,
+    record: Accounting,
+    outcome: str,
+    *,
+    attempts: list[Attempt],
+    model: str | None = None,
+    usage: Usage | None = None,
+    output_chars: int = 0,
+) -> Settlement:
+    """The tokens and cost of a request (what its response headers need)."""
     routed = record.routed
     name = model or routed.decision.model
     entry = state.index.models[name]
     record.model, record.tier, record.attempts = name, entry.tier.value, attempts
+    if outcome not in ("ok", "dropped"):
+        return Settlement(outcome, usage, 0.0)
+    tokens = usage or Usage(
+        routed.features.input_tokens, -(-output_chars // _CHARS_PER_TOKEN), estimated=True
+    )
+    features = routed.features
+    cost = estimate_cost(
+        entry.prices,
+        tokens.input_tokens,
+        tokens.output_tokens,
+        features.image_count,
+        features.audio_seconds,
+        cached_input_tokens=tokens.cached_input_tokens,
+    )
+    return Settlement(outcome, tokens, cost)
+
+
+def book(gateway: Gateway, record: Accounting, settled: Settlement) -> None:
+    """Count a settled request in the metrics, charge the budget and write its log line.
+
+    Callers answering the client first book afterwards: none of this changes the answer."""
+    routed = record.routed
     metrics = gateway.metrics
+    outcome = settled.outcome
     metrics.child(
-        metrics.requests, name, record.tier, routed.feature_label, routed.category_label, outcome
+        metrics.requests,
+        record.model,
+        record.tier,
+        routed.feature_label,
+        routed.category_label,
+        outcome,
     ).inc()
-    cost = 0.0
-    tokens = usage
-    if outcome in ("ok", "dropped"):
-        tokens = usage or Usage(
-            routed.features.input_tokens, -(-output_chars // _CHARS_PER_TOKEN), estimated=True
-        )
-        features = routed.features
-        cost = estimate_cost(
-            entry.prices,
-            tokens.input_tokens,
-            tokens.output_tokens,
-            features.image_count,
-            features.audio_seconds,
-            cached_input_tokens=tokens.cached_input_tokens,
-        )
-        _count_success(gateway, record, tokens, cost)
+    if outcome in ("ok", "dropped") and settled.tokens is not None:
+        _count_success(gateway, record, settled.tokens, settled.cost)
     overhead = time.perf_counter() - record.started - record.upstream_seconds
     metrics.overhead.observe(max(overhead, 0.0))
-    _log(gateway, record, outcome, tokens, cost=cost, overhead=overhead)
-    return cost
+    _log(gateway, record, outcome, settled.tokens, cost=settled.cost, overhead=overhead)
 
 
 def _count_success(gateway: Gateway, record: Accounting, tokens: Usage, cost: float) -> None:

@@ -38,6 +38,7 @@ from tierroute_gateway.server.errors import (
     render_error,
 )
 from tierroute_gateway.server.gateway import Gateway
+from tierroute_gateway.server.http_server import BODY_EXTENSION
 
 Handler = Callable[[Gateway, Incoming, Send], Awaitable[None]]
 
@@ -84,9 +85,9 @@ class GatewayApp:
             body = render_error("internal error in the gateway", SERVER, "internal_error")
             await send_response(send, 500, body)
         if status >= 400:
-            self._count_refusal(path, status, code)
+            self.count_refusal(path, status, code)
 
-    def _count_refusal(self, path: str, status: int, code: str) -> None:
+    def count_refusal(self, path: str, status: int, code: str) -> None:
         """Count a refused request and, for the API endpoints, log it as a request."""
         endpoint = path if path in _POST or path in _GET else "unknown"
         self.gateway.metrics.responses.labels(endpoint, str(status)).inc()
@@ -102,9 +103,11 @@ class GatewayApp:
         post = _POST.get(path)
         if post is not None and method == "POST":
             check_client_key(headers.get(b"authorization"), gateway.client_keys)
+            body = scope.get("extensions", {}).get(BODY_EXTENSION)
             try:
-                async with asyncio.timeout(gateway.settings.body_timeout_s):
-                    body = await read_body(receive, headers, gateway.settings.max_body_bytes)
+                if body is None:  # a server that streams bodies: bound the time and the size
+                    async with asyncio.timeout(gateway.settings.body_timeout_s):
+                        body = await read_body(receive, headers, gateway.settings.max_body_bytes)
             except TimeoutError:
                 raise GatewayError(
                     408,

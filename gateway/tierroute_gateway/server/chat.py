@@ -15,7 +15,9 @@ from tierroute_gateway.server.accounting import (
     account,
     answer_chars,
     attempts_error,
+    book,
     routing_headers,
+    settle,
 )
 from tierroute_gateway.server.asgi import Incoming, Send, send_response
 from tierroute_gateway.server.chat_request import parse_chat_request
@@ -50,18 +52,21 @@ async def handle_chat(gateway: Gateway, request: Incoming, send: Send) -> None:
         account(gateway, state, context.record, outcome, attempts=failure.attempts)
         raise attempts_error(failure) from None
     completion = result.value
-    cost = account(
-        gateway,
+    record = context.record
+    settled = settle(
         state,
-        context.record,
+        record,
         "ok",
         attempts=result.attempts,
         model=result.model,
         usage=completion.usage,
         output_chars=answer_chars(completion.answer),
     )
-    headers_out = routing_headers(context.record, f"{cost:.8f}")
-    await send_response(send, 200, completion.body, headers_out)
+    try:
+        headers_out = routing_headers(record, f"{settled.cost:.8f}")
+        await send_response(send, 200, completion.body, headers_out)
+    finally:
+        book(gateway, record, settled)  # after the answer is on its way: it changes nothing in it
 
 
 async def _complete(context: ChatContext) -> ChainResult[upstream.Completion]:
@@ -102,7 +107,7 @@ async def _call_chain(context: ChatContext, routed: Routed) -> ChainResult[upstr
 
     async def call(model_name: str, timeout: float) -> upstream.Completion:
         model = state.models[model_name]
-        return await upstream.complete(upstreams.client(model.provider), model, chat, raw)
+        return await upstream.complete(upstreams.client(model.provider), model, chat, raw, timeout)
 
     upstream_started = time.perf_counter()
     try:

@@ -150,6 +150,13 @@ class Gateway:
             )
             _event("table_refused", origin=origin, reason=self.refusal, kept=self._hash())
             return False
+        except ValueError as error:
+            # A provider that cannot be called as configured (a credential with a line break
+            # in it, say); the message names the header, never its value.
+            self.metrics.reloads.labels("refused").inc()
+            self.refusal = f"routing table from {origin} refused: {error}"
+            _event("table_refused", origin=origin, reason=self.refusal, kept=self._hash())
+            return False
         self.limits.configure(table.models)
         previous_table = self.state.table if self.state is not None else None
         self.ledger = _carry_ledger(self.ledger, previous_table, table)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import resource
 import sys
 
@@ -18,7 +19,7 @@ from tierroute_gateway.server.app import GatewayApp
 from tierroute_gateway.server.client_keys import KeysFile
 from tierroute_gateway.server.gateway import Gateway
 from tierroute_gateway.server.heap import GcPauses, settle_heap, tune_collector
-from tierroute_gateway.server.http_protocol import GatewayHttpProtocol
+from tierroute_gateway.server.http_server import GatewayHttpProtocol, ServerLimits, sweeper
 from tierroute_gateway.server.reload import Apply, TableSource
 from tierroute_gateway.server.settings import GatewaySettings
 
@@ -64,11 +65,12 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
         keys_file.remember_current()
         keys_run = keys_file.run(gateway.adopt_client_keys, gateway.refuse_client_keys)
         tasks.append(loop.create_task(keys_run))
+    limits = ServerLimits(settings.max_body_bytes, settings.body_timeout_s, settings.keep_alive_s)
     config = uvicorn.Config(
         GatewayApp(gateway),
         host=settings.host,
         port=settings.port,
-        http=GatewayHttpProtocol,
+        http=functools.partial(GatewayHttpProtocol, limits=limits),  # type: ignore[arg-type]
         lifespan="off",
         access_log=False,
         log_level="warning",
@@ -76,9 +78,9 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
         proxy_headers=False,
         date_header=False,
         backlog=4096,
-        timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
+    tasks.append(loop.create_task(sweeper(server.server_state.connections)()))
     gateway.log.start()
     announcer = asyncio.get_running_loop().create_task(_announce(server))
     try:

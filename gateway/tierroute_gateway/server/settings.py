@@ -28,7 +28,10 @@ class GatewaySettings(BaseModel):
         default=DEFAULT_MAX_BODY_BYTES, ge=1, description="Largest request body accepted."
     )
     body_timeout_s: float = Field(
-        default=60.0, gt=0, description="Time allowed to receive a whole request body."
+        default=60.0, gt=0, description="Time allowed for a request's head and body to arrive."
+    )
+    keep_alive_s: float = Field(
+        default=30.0, gt=0, description="How long an idle client connection is kept open."
     )
     request_deadline_ms: int = Field(
         default=120_000, ge=1, description="Whole-request deadline across retries and fallbacks."

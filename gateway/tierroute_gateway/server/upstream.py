@@ -1,4 +1,4 @@
-"""Calls to providers over HTTP: one aiohttp session per provider, bounded connection pool.
+"""Calls to providers over HTTP: one keep-alive pool per provider (`http_client.py`).
 
 This is the shell around the adapters in `providers/`: it sends what they build, classifies
 what goes wrong (status, timeout, connection) and hands back parsed answers or an open stream.
@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
-from yarl import URL
 
 from tierroute_gateway.routing_table import Model, Provider, RoutingTable, WireApi
 from tierroute_gateway.server.backoff import parse_retry_after
 from tierroute_gateway.server.chat_request import ChatRequest
 from tierroute_gateway.server.credentials import read_credential, redact
+from tierroute_gateway.server.http_client import ConnectionFailedError, HttpClient, StreamingAnswer
 from tierroute_gateway.server.providers import anthropic, openai
 from tierroute_gateway.server.providers.exchange import (
     UpstreamError,
@@ -31,7 +30,7 @@ from tierroute_gateway.server.providers.exchange import (
 from tierroute_gateway.server.providers.sse import EventSplitter
 
 _ERROR_BODY_LIMIT = 64 * 1024
-_CONNECTION_ERRORS = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)
+_CONNECTION_ERRORS = (ConnectionFailedError, OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +47,8 @@ class ProviderClient:
     """Everything needed to call one provider."""
 
     provider: Provider
-    session: aiohttp.ClientSession
-    headers: dict[str, str]
+    http: HttpClient
     secrets: tuple[str, ...]
-    url: URL = field(init=False)
-
-    def __post_init__(self) -> None:
-        path = anthropic.PATH if self.provider.api is WireApi.ANTHROPIC else openai.PATH
-        self.url = URL(self.provider.base_url.rstrip("/") + path)
 
     @property
     def api(self) -> WireApi:
@@ -90,7 +83,11 @@ class Upstreams:
                 continue
             if kept is not None:
                 retired.append(kept[1])
-            current[provider.name] = (identity, self._new_client(provider, secret))
+            try:
+                client = self._new_client(provider, secret)
+            except ValueError as error:
+                raise ValueError(f"provider {provider.name!r}: {error}") from None
+            current[provider.name] = (identity, client)
         retired += [entry[1] for name, entry in self._clients.items() if name not in current]
         self._clients = current
         if retired:
@@ -104,7 +101,7 @@ class Upstreams:
         for task in self._closing:
             task.cancel()
         for client in [*self._retired, *(entry[1] for entry in self._clients.values())]:
-            await client.session.close()
+            await client.http.close()
         self._clients, self._retired = {}, []
 
     async def _close_later(self, clients: list[ProviderClient], delay: float) -> None:
@@ -112,27 +109,25 @@ class Upstreams:
         await asyncio.sleep(delay)
         for client in clients:
             self._retired.remove(client)
-            await client.session.close()
+            await client.http.close()
 
     def _new_client(self, provider: Provider, secret: str | None) -> ProviderClient:
-        connector = aiohttp.TCPConnector(limit=self.pool_size, ttl_dns_cache=300)
-        timeout = aiohttp.ClientTimeout(
-            total=provider.timeout_ms / 1000, sock_connect=provider.connect_timeout_ms / 1000
-        )
-        headers = {"content-type": "application/json", **provider.headers}
+        headers = {"content-type": "application/json"}
+        headers.update((name.lower(), value) for name, value in provider.headers.items())
         if secret and provider.api is WireApi.ANTHROPIC:
             headers["x-api-key"] = secret
         elif secret:
             headers["authorization"] = "Bearer " + secret
         if provider.api is WireApi.ANTHROPIC:
             headers["anthropic-version"] = anthropic.API_VERSION
-        session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=timeout,
-            skip_auto_headers=("user-agent",),
-            cookie_jar=aiohttp.DummyCookieJar(),
+        path = anthropic.PATH if provider.api is WireApi.ANTHROPIC else openai.PATH
+        http = HttpClient(
+            provider.base_url.rstrip("/") + path,
+            headers,
+            limit=self.pool_size,
+            connect_timeout=provider.connect_timeout_ms / 1000,
         )
-        return ProviderClient(provider, session, headers, (secret,) if secret else ())
+        return ProviderClient(provider, http, (secret,) if secret else ())
 
 
 def _body(client: ProviderClient, model: Model, chat: ChatRequest, raw: bytes) -> bytes:
@@ -142,18 +137,27 @@ def _body(client: ProviderClient, model: Model, chat: ChatRequest, raw: bytes) -
 
 
 async def complete(
-    client: ProviderClient, model: Model, chat: ChatRequest, raw: bytes
+    client: ProviderClient, model: Model, chat: ChatRequest, raw: bytes, timeout: float
 ) -> Completion:
-    """Call the provider for a non-streamed answer."""
+    """Call the provider for a non-streamed answer within `timeout` seconds (the attempt's)."""
     body = _body(client, model, chat, raw)
+    limit = client.provider.timeout_ms / 1000
     try:
-        async with client.session.post(client.url, data=body, headers=client.headers) as reply:
-            if reply.status >= 300:
-                raise await _failure(client, reply)
-            data = await reply.read()
+        # The caller's timer bounds the attempt; a second one only when the provider's own
+        # whole-request limit is the shorter.
+        if limit < timeout:
+            async with asyncio.timeout(limit):
+                answer = await client.http.post(body)
+        else:
+            answer = await client.http.post(body)
+    except TimeoutError:  # first: TimeoutError is an OSError
+        raise UpstreamError("timeout", f"no answer within the provider's {limit:g}s") from None
     except _CONNECTION_ERRORS as error:
-        raise UpstreamError("connection", _describe(error)) from None
-    return _completion(client, model, data)
+        raise _connection_error(error) from None
+    if answer.status >= 300:
+        raise _failure(client, answer.status, answer.headers, answer.body)
+    _refuse_encoded(answer.headers)
+    return _completion(client, model, answer.body)
 
 
 def _completion(client: ProviderClient, model: Model, data: bytes) -> Completion:
@@ -169,18 +173,31 @@ def _completion(client: ProviderClient, model: Model, data: bytes) -> Completion
     return Completion(data, answer, openai.usage_of(answer))
 
 
-async def _failure(client: ProviderClient, reply: aiohttp.ClientResponse) -> UpstreamError:
-    status = reply.status
-    text = ""
-    with contextlib.suppress(*_CONNECTION_ERRORS, TimeoutError):
-        text = (await reply.content.read(_ERROR_BODY_LIMIT)).decode("utf-8", "replace")
-    message = _error_message(text)
+def _failure(
+    client: ProviderClient, status: int, headers: dict[str, str], data: bytes
+) -> UpstreamError:
+    message = _error_message(data[:_ERROR_BODY_LIMIT].decode("utf-8", "replace"))
     return UpstreamError(
         class_of_status(status),
         redact(f"provider answered HTTP {status}: {message}", client.secrets),
         status=status,
-        retry_after=parse_retry_after(reply.headers.get("retry-after"), time.time()),
+        retry_after=parse_retry_after(headers.get("retry-after"), time.time()),
     )
+
+
+def _refuse_encoded(headers: dict[str, str]) -> None:
+    # The request asks for no compression; an encoded answer would be relayed as garbage.
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise UpstreamError(
+            "server_error", f"provider answered content-encoding {encoding[:40]!r} unasked"
+        )
+
+
+def _connection_error(error: BaseException) -> UpstreamError:
+    if isinstance(error, ConnectionFailedError) and error.malformed:
+        return UpstreamError("server_error", _describe(error))
+    return UpstreamError("connection", _describe(error))
 
 
 def _error_message(text: str) -> str:
@@ -202,14 +219,16 @@ class OpenStream:
     def __init__(
         self,
         client: ProviderClient,
-        reply: aiohttp.ClientResponse,
+        answer: StreamingAnswer,
         relay: openai.StreamRelay | anthropic.StreamRelay,
     ) -> None:
         self.client = client
-        self.reply = reply
+        self.answer = answer
         self.relay = relay
         self.first: list[bytes] = []
         self._splitter = EventSplitter()
+        self._limit = client.provider.timeout_ms / 1000
+        self._deadline = time.monotonic() + self._limit
 
     async def read_first(self, idle_timeout: float) -> None:
         """Read until the relay has client-facing bytes (the point of no fallback)."""
@@ -225,13 +244,18 @@ class OpenStream:
                 yield out
 
     async def _next_batch(self, idle_timeout: float) -> list[bytes]:
+        remaining = self._deadline - time.monotonic()
         try:
-            async with asyncio.timeout(idle_timeout):
-                data = await self.reply.content.readany()
+            async with asyncio.timeout(min(idle_timeout, remaining)):
+                data = await self.answer.read_some()
+        except TimeoutError:  # first: TimeoutError is an OSError
+            if remaining <= idle_timeout:
+                detail = f"stream longer than the provider's {self._limit:g}s"
+            else:
+                detail = f"stream idle for {idle_timeout:.1f}s"
+            raise UpstreamError("timeout", detail) from None
         except _CONNECTION_ERRORS as error:
-            raise UpstreamError("connection", _describe(error)) from None
-        except TimeoutError:
-            raise UpstreamError("timeout", f"stream idle for {idle_timeout:.1f}s") from None
+            raise _connection_error(error) from None
         if not data:
             raise UpstreamError("connection", "provider closed the stream before its end")
         return self._translate(data)
@@ -247,9 +271,9 @@ class OpenStream:
     def close(self) -> None:
         """Release the connection (closing it when the stream did not finish)."""
         if self.relay.done:
-            self.reply.release()
+            self.answer.release()
         else:
-            self.reply.close()
+            self.answer.close()
 
 
 async def open_stream(
@@ -257,24 +281,37 @@ async def open_stream(
 ) -> OpenStream:
     """Start a streamed call and read up to its first client-facing bytes."""
     body = _body(client, model, chat, raw)
-    reply = None
+    answer = None
     try:
-        reply = await client.session.post(client.url, data=body, headers=client.headers)
-        if reply.status >= 300:
-            raise await _failure(client, reply)
+        answer = await client.http.post_streaming(body)
+        if answer.status >= 300:
+            data = await _error_body(answer)
+            raise _failure(client, answer.status, answer.headers, data)
+        _refuse_encoded(answer.headers)
         relay: openai.StreamRelay | anthropic.StreamRelay
         if client.api is WireApi.ANTHROPIC:
             relay = anthropic.StreamRelay(chat.include_usage, model.name, int(time.time()))
         else:
             relay = openai.StreamRelay(chat.include_usage)
-        stream = OpenStream(client, reply, relay)
+        stream = OpenStream(client, answer, relay)
         await stream.read_first(timeout)
     except _CONNECTION_ERRORS as error:
-        if reply is not None:
-            reply.close()
-        raise UpstreamError("connection", _describe(error)) from None
+        if answer is not None:
+            answer.close()
+        raise _connection_error(error) from None
     except BaseException:
-        if reply is not None:
-            reply.close()
+        if answer is not None:
+            answer.close()
         raise
     return stream
+
+
+async def _error_body(answer: StreamingAnswer) -> bytes:
+    """Up to the first 64 KiB of an error answer's body: whatever arrives before a failure."""
+    chunks: list[bytes] = []
+    size = 0
+    with contextlib.suppress(*_CONNECTION_ERRORS):
+        while size < _ERROR_BODY_LIMIT and (chunk := await answer.read_some()):
+            chunks.append(chunk)
+            size += len(chunk)
+    return b"".join(chunks)
