@@ -30,8 +30,9 @@ def model(
     provider_model: str | None = None,
     capabilities: Sequence[str] = ("coding", "reasoning", "vision"),
     max_concurrency: int | None = None,
+    cached_price: str | None = None,
 ) -> dict[str, Any]:
-    """A catalog model of the table (camelCase JSON)."""
+    """A catalog model of the table (camelCase JSON); `cached_price` is USD per 1M cache reads."""
     price_in, price_out = PRICES[tier]
     entry: dict[str, Any] = {
         "name": name,
@@ -48,6 +49,8 @@ def model(
     }
     if max_concurrency is not None:
         entry["maxConcurrency"] = max_concurrency
+    if cached_price is not None:
+        entry["pricing"]["cachedInputPerMillion"] = cached_price
     return entry
 
 

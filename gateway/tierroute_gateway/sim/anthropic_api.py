@@ -115,19 +115,21 @@ class AnthropicReply(NamedTuple):
     request_id: str
     model: str
 
-    def body(self, pieces: tuple[str, ...], finish: str, prompt_tokens: int) -> bytes:
+    def body(
+        self, pieces: tuple[str, ...], finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+    ) -> bytes:
         """The `message` object."""
         return orjson.dumps(
             {
                 **self._message([{"type": "text", "text": "".join(pieces)}]),
                 "stop_reason": _STOP_REASONS[finish],
-                "usage": _usage(prompt_tokens, len(pieces)),
+                "usage": _usage(prompt_tokens, len(pieces), cached_tokens),
             }
         )
 
-    def stream_start(self, prompt_tokens: int) -> bytes:
+    def stream_start(self, prompt_tokens: int, *, cached_tokens: int = 0) -> bytes:
         """`message_start`, `content_block_start` and a `ping`."""
-        message = {**self._message([]), "usage": _usage(prompt_tokens, 1)}
+        message = {**self._message([]), "usage": _usage(prompt_tokens, 1, cached_tokens)}
         return b"".join(
             (
                 _event("message_start", {"type": "message_start", "message": message}),
@@ -147,7 +149,9 @@ class AnthropicReply(NamedTuple):
         """One `content_block_delta` per piece of text."""
         return b"".join(_DELTA_HEAD + orjson.dumps(piece) + _DELTA_TAIL for piece in pieces)
 
-    def stream_end(self, completion_tokens: int, finish: str, prompt_tokens: int) -> bytes:
+    def stream_end(
+        self, completion_tokens: int, finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+    ) -> bytes:
         """`content_block_stop`, `message_delta` with the usage, `message_stop`."""
         delta = {
             "type": "message_delta",
@@ -174,12 +178,13 @@ class AnthropicReply(NamedTuple):
         }
 
 
-def _usage(input_tokens: int, output_tokens: int) -> dict[str, int]:
+def _usage(prompt_tokens: int, output_tokens: int, cached_tokens: int) -> dict[str, int]:
+    """Anthropic's usage: `input_tokens` counts only the prompt tokens NOT read from the cache."""
     return {
-        "input_tokens": input_tokens,
+        "input_tokens": prompt_tokens - cached_tokens,
         "output_tokens": output_tokens,
         "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
+        "cache_read_input_tokens": cached_tokens,
     }
 
 

@@ -69,6 +69,7 @@ class Behaviour:
     drop_after_tokens: int
     image_tokens: int | None
     audio_tokens_per_second: float
+    cached_prompt_share: float
 
 
 class Draw(NamedTuple):
@@ -133,6 +134,7 @@ def behaviour_of(profile: ModelProfile) -> Behaviour:
         drop_after_tokens=faults.drop_after_tokens,
         image_tokens=profile.image_tokens,
         audio_tokens_per_second=profile.audio_tokens_per_second,
+        cached_prompt_share=profile.cached_prompt_share,
     )
 
 

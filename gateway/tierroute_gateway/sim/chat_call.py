@@ -44,11 +44,13 @@ class ChatCall(NamedTuple):
 class Reply(Protocol):
     """Renders one call's answer in a wire format, whole or as stream frames."""
 
-    def body(self, pieces: tuple[str, ...], finish: str, prompt_tokens: int) -> bytes:
-        """The whole non-streaming response body."""
+    def body(
+        self, pieces: tuple[str, ...], finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+    ) -> bytes:
+        """The whole non-streaming response body; `cached_tokens` of the prompt were cached."""
         ...
 
-    def stream_start(self, prompt_tokens: int) -> bytes:
+    def stream_start(self, prompt_tokens: int, *, cached_tokens: int = 0) -> bytes:
         """Frames before the first token."""
         ...
 
@@ -56,7 +58,9 @@ class Reply(Protocol):
         """Frames carrying these pieces of text."""
         ...
 
-    def stream_end(self, completion_tokens: int, finish: str, prompt_tokens: int) -> bytes:
+    def stream_end(
+        self, completion_tokens: int, finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+    ) -> bytes:
         """Frames that close the stream, with usage."""
         ...
 

@@ -27,6 +27,7 @@ async def stream_answer(
     draw: Draw,
     behaviour: Behaviour,
     prompt_tokens: int,
+    cached_tokens: int = 0,
 ) -> web.StreamResponse:
     """Send the answer as server-sent events: first token after the TTFT, then at speed."""
     if draw.first_token_s:
@@ -36,16 +37,20 @@ async def stream_answer(
     )
     drop = draw.outcome is Outcome.DROP
     sent = answer.pieces[: behaviour.drop_after_tokens] if drop else answer.pieces
-    end = b"" if drop else reply.stream_end(len(answer.pieces), answer.finish, prompt_tokens)
+    end = b""
+    if not drop:
+        tokens, finish = len(answer.pieces), answer.finish
+        end = reply.stream_end(tokens, finish, prompt_tokens, cached_tokens=cached_tokens)
+    start = reply.stream_start(prompt_tokens, cached_tokens=cached_tokens)
     interval_s = behaviour.token_interval_s
     try:
         await response.prepare(request)
         if interval_s:
-            await response.write(reply.stream_start(prompt_tokens) + reply.stream_delta(sent[:1]))
+            await response.write(start + reply.stream_delta(sent[:1]))
             await _write_pieces(response, reply, sent, interval_s)
             await response.write(end)
         else:  # unthrottled: one write for the whole stream
-            await response.write(reply.stream_start(prompt_tokens) + reply.stream_delta(sent) + end)
+            await response.write(start + reply.stream_delta(sent) + end)
         if drop:
             return reset_connection(request, response)
         await response.write_eof()

@@ -108,7 +108,9 @@ class OpenAIReply(NamedTuple):
     created: int
     include_usage: bool
 
-    def body(self, pieces: tuple[str, ...], finish: str, prompt_tokens: int) -> bytes:
+    def body(
+        self, pieces: tuple[str, ...], finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+    ) -> bytes:
         """The `chat.completion` object."""
         return orjson.dumps(
             {
@@ -128,13 +130,13 @@ class OpenAIReply(NamedTuple):
                         "finish_reason": finish,
                     }
                 ],
-                "usage": _usage(prompt_tokens, len(pieces)),
+                "usage": _usage(prompt_tokens, len(pieces), cached_tokens),
                 "system_fingerprint": "tierroute-sim",
             }
         )
 
-    def stream_start(self, prompt_tokens: int) -> bytes:
-        """The first chunk: the assistant role with empty content."""
+    def stream_start(self, prompt_tokens: int, *, cached_tokens: int = 0) -> bytes:
+        """The first chunk: the assistant role with empty content (usage comes at the end)."""
         return self._chunk({"role": "assistant", "content": ""}, None)
 
     def stream_delta(self, pieces: tuple[str, ...]) -> bytes:
@@ -145,11 +147,16 @@ class OpenAIReply(NamedTuple):
         head, _, tail = template.partition(_SLOT_JSON)
         return b"".join(head + orjson.dumps(piece) + tail for piece in pieces)
 
-    def stream_end(self, completion_tokens: int, finish: str, prompt_tokens: int) -> bytes:
+    def stream_end(
+        self, completion_tokens: int, finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+    ) -> bytes:
         """The finish chunk, the usage chunk when asked for, and `[DONE]`."""
         frames = [self._chunk({}, finish)]
         if self.include_usage:
-            usage = {**self._frame([]), "usage": _usage(prompt_tokens, completion_tokens)}
+            usage = {
+                **self._frame([]),
+                "usage": _usage(prompt_tokens, completion_tokens, cached_tokens),
+            }
             frames.append(b"data: " + orjson.dumps(usage) + b"\n\n")
         frames.append(_DONE)
         return b"".join(frames)
@@ -172,9 +179,13 @@ class OpenAIReply(NamedTuple):
         }
 
 
-def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
-    return {
+def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int) -> dict[str, Any]:
+    """OpenAI's usage: `prompt_tokens` counts every prompt token, the cached ones included."""
+    usage: dict[str, Any] = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
     }
+    if cached_tokens:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
+    return usage

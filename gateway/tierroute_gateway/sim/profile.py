@@ -172,6 +172,14 @@ class ModelProfile(BaseModel):
     audio_tokens_per_second: float = Field(
         default=10.0, ge=0, description="Prompt tokens per second of input audio."
     )
+    cached_prompt_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of a request's prompt tokens reported as read from the provider's "
+        "prompt cache (floor of share x prompt tokens): OpenAI "
+        "`prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`.",
+    )
     faults: Faults = Field(default_factory=Faults, description="Failure injection rates.")
 
     @model_validator(mode="before")

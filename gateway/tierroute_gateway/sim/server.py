@@ -23,7 +23,11 @@ from tierroute_gateway.sim.behaviour import Behaviour, Draw, Outcome, compose_an
 from tierroute_gateway.sim.chat_call import ChatCall, ErrorKind, Reply, WireError, bad_request
 from tierroute_gateway.sim.delivery import drop_body, reset_connection, stream_answer
 from tierroute_gateway.sim.state import Api, Seen, SimState
-from tierroute_gateway.sim.usage import anthropic_prompt_tokens, openai_prompt_tokens
+from tierroute_gateway.sim.usage import (
+    anthropic_prompt_tokens,
+    cached_prompt_tokens,
+    openai_prompt_tokens,
+)
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 EXPECTED_ANSWER_HEADER = "x-sim-expected-answer"
@@ -140,6 +144,7 @@ def chat_handler(state: SimState, wire: Wire) -> Handler:
             answer_tokens=answer_tokens,
         )
         reply = wire.reply(call, state.next_request_number())
+        cached_tokens = cached_prompt_tokens(prompt_tokens, behaviour.cached_prompt_share)
         if call.stream:
             return await stream_answer(
                 request,
@@ -148,10 +153,11 @@ def chat_handler(state: SimState, wire: Wire) -> Handler:
                 draw=draw,
                 behaviour=behaviour,
                 prompt_tokens=prompt_tokens,
+                cached_tokens=cached_tokens,
             )
         if draw.latency_s:
             await asyncio.sleep(draw.latency_s)
-        body = reply.body(answer.pieces, answer.finish, prompt_tokens)
+        body = reply.body(answer.pieces, answer.finish, prompt_tokens, cached_tokens=cached_tokens)
         if draw.outcome is Outcome.DROP:
             return await drop_body(request, body)
         return web.Response(body=body, content_type=_JSON)

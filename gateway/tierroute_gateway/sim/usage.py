@@ -3,7 +3,8 @@
 Text costs about one token per four characters, each message a few tokens of framing, each
 image what its API's published rule gives for its size (or a fixed per-model figure), each
 audio clip a number of tokens per second of sound. Unknown shapes cost nothing rather than
-failing: the wire-format modules reject malformed requests before counting.
+failing: the wire-format modules reject malformed requests before counting. A model's
+`cached_prompt_share` of the prompt is reported as read from the provider's prompt cache.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ UNKNOWN_IMAGE_SIZE = (1024, 1024)
 def text_tokens(text: str) -> int:
     """Tokens of plain text: one per four characters, rounded up."""
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+def cached_prompt_tokens(prompt_tokens: int, share: float) -> int:
+    """Of `prompt_tokens`, those reported as read from the prompt cache: floor(share x prompt).
+
+    The product is rounded to 9 decimals first, so float noise (0.29 x 100 = 28.999...) does
+    not take a token off the count the share's decimal value gives."""
+    return min(prompt_tokens, max(0, math.floor(round(share * prompt_tokens, 9))))
 
 
 def openai_image_tokens(width: int, height: int, detail: str) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from tierroute_gateway.decision.cost import ModelPrices, estimate_cost
 from tierroute_gateway.server.providers import anthropic
 from tierroute_gateway.server.providers.exchange import Usage, usage_from_openai
+from tierroute_gateway.server.providers.sse import Event
 
 PRICES = ModelPrices(
     input_per_token=4e-6,
@@ -81,3 +83,41 @@ def test_anthropic_cache_reads_are_input_and_cached_cache_writes_only_input() ->
     )
     assert usage is not None
     assert (usage.input_tokens, usage.cached_input_tokens) == (950, 700)
+
+
+def relayed_usage(start_usage: dict[str, Any], delta_usage: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI usage chunk a relayed Anthropic stream ends with."""
+    relay = anthropic.StreamRelay(True, "claude-x", created=1)
+    events = [
+        Event("message_start", orjson.dumps({"message": {"id": "m", "usage": start_usage}})),
+        Event("message_delta", orjson.dumps({"delta": {"stop_reason": "end_turn"}, **delta_usage})),
+        Event("message_stop", b"{}"),
+    ]
+    frames = [frame for event in events for frame in relay.translate(event)]
+    usage: dict[str, Any] = orjson.loads(frames[-2].removeprefix(b"data: "))["usage"]
+    return usage
+
+
+def test_a_streamed_anthropic_cache_read_is_prompt_input_and_cached() -> None:
+    usage = relayed_usage(
+        {"input_tokens": 30, "cache_read_input_tokens": 70, "output_tokens": 1},
+        {"usage": {"output_tokens": 4}},
+    )
+    assert (usage["prompt_tokens"], usage["prompt_tokens_details"]["cached_tokens"]) == (100, 70)
+    assert usage["total_tokens"] == 104
+
+
+def test_cumulative_input_counts_of_message_delta_replace_those_of_message_start() -> None:
+    usage = relayed_usage(
+        {"input_tokens": 30, "cache_read_input_tokens": 70, "output_tokens": 1},
+        {"usage": {"input_tokens": 45, "cache_read_input_tokens": 90, "output_tokens": 4}},
+    )
+    assert (usage["prompt_tokens"], usage["prompt_tokens_details"]["cached_tokens"]) == (135, 90)
+
+
+def test_counts_message_delta_leaves_out_keep_their_message_start_values() -> None:
+    usage = relayed_usage(
+        {"input_tokens": 30, "cache_read_input_tokens": 70},
+        {"usage": {"input_tokens": 45, "cache_read_input_tokens": None, "output_tokens": 4}},
+    )
+    assert (usage["prompt_tokens"], usage["prompt_tokens_details"]["cached_tokens"]) == (115, 70)

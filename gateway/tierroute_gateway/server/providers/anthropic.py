@@ -148,18 +148,27 @@ def usage_of(message: dict[str, Any]) -> Usage | None:
     output = usage.get("output_tokens")
     if not isinstance(output, int):
         return None
-    inputs, cached = anthropic_input_tokens(usage)
+    inputs, cached = anthropic_input_tokens(input_counts(usage))
     return Usage(inputs, output, cached_input_tokens=cached)
 
 
-def anthropic_input_tokens(usage: dict[str, Any]) -> tuple[int, int]:
-    """All input tokens of an Anthropic usage object (it reports cache reads and writes apart
-    from `input_tokens`) and, of those, the ones read from the cache."""
-    counts = {
+_INPUT_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+
+
+def input_counts(usage: dict[str, Any]) -> dict[str, int]:
+    """The input-token counts an Anthropic usage object carries (non-negative integers only)."""
+    return {
         key: value
-        for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-        if isinstance(value := usage.get(key), int) and value > 0
+        for key in _INPUT_KEYS
+        if isinstance(value := usage.get(key), int) and not isinstance(value, bool) and value >= 0
     }
+
+
+def anthropic_input_tokens(counts: dict[str, int]) -> tuple[int, int]:
+    """All input tokens of Anthropic's input counts and, of those, the ones read from the cache.
+
+    Anthropic's `input_tokens` EXCLUDES cache reads and writes, which it reports apart; OpenAI's
+    `prompt_tokens` (and our `Usage.input_tokens`) includes them."""
     return sum(counts.values()), counts.get("cache_read_input_tokens", 0)
 
 
@@ -183,8 +192,7 @@ class StreamRelay:
         self._model = model
         self._created = created
         self._id = "chatcmpl-"
-        self._input_tokens = 0
-        self._cached_tokens = 0
+        self._input_counts: dict[str, int] = {}
 
     def translate(self, event: Event) -> list[bytes]:
         """Client-facing SSE bytes for one upstream event (raises on an `error` event)."""
@@ -214,14 +222,18 @@ class StreamRelay:
         self._id = "chatcmpl-" + str(message.get("id", ""))
         usage = message.get("usage")
         if isinstance(usage, dict):
-            self._input_tokens, self._cached_tokens = anthropic_input_tokens(usage)
+            self._input_counts = input_counts(usage)
         return [self._chunk({"role": "assistant", "content": ""}, None)]
 
     def _finish(self, payload: dict[str, Any]) -> list[bytes]:
-        usage = payload.get("usage") or {}
+        usage = payload.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        # message_delta's counts are cumulative; the ones it carries replace message_start's.
+        self._input_counts.update(input_counts(usage))
         output = usage.get("output_tokens")
         if isinstance(output, int):
-            self.usage = Usage(self._input_tokens, output, cached_input_tokens=self._cached_tokens)
+            inputs, cached = anthropic_input_tokens(self._input_counts)
+            self.usage = Usage(inputs, output, cached_input_tokens=cached)
         reason = FINISH_REASONS.get(str((payload.get("delta") or {}).get("stop_reason")), "stop")
         return [self._chunk({}, reason)]
 
