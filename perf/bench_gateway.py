@@ -6,9 +6,11 @@ Three targets answer the same chat request from the same `tierroute sim` model (
 latency): the simulator itself (the ceiling), the tierroute gateway (real routing, budget
 accounting, metrics and a JSON log line per request, written to a file), and LiteLLM's proxy
 (`litellm[proxy]` in its own virtualenv, one worker, outside our constraints: `make
-perf-tools`) when `--litellm` names its `litellm` executable. The gateway and LiteLLM run
-pinned to core 0 alone; the simulator and the load generator (`oha`, one runtime thread;
-`cargo install oha`) share core 1 (perf/gateway_targets.py).
+perf-tools`) when `--litellm` names its `litellm` executable; with `--floor`, also the
+thinnest proxy on the gateway's own server protocol and client (perf/thin_proxy.py). The
+gateway, the floor and LiteLLM run pinned to core 0 alone; the simulator and the load
+generator (`oha`, one runtime thread; `cargo install oha`) share core 1
+(perf/gateway_targets.py).
 
 For each target: throughput at saturation (closed loop), the target's CPU time per request
 (so "RPS per core" = 1000 / CPU ms, which holds even when other work shares the machine),
@@ -38,7 +40,7 @@ from typing import Any
 
 import orjson
 import psutil
-from gateway_targets import LOAD_CORE, gateway, litellm, simulator
+from gateway_targets import LOAD_CORE, gateway, litellm, simulator, thin_proxy
 from machine_load import (
     CpuSpeed,
     Disturbance,
@@ -104,6 +106,11 @@ def main() -> int:
                 ours = Target("tierroute gateway", gateway_url, proxy)
                 _measure([direct, ours], sim, arguments)
                 targets += [direct, ours]
+            if arguments.floor:
+                with thin_proxy(work, sim_url) as (floor_url, floor):
+                    thin = Target("thin proxy on the gateway's stack (floor)", floor_url, floor)
+                    _measure([thin], sim, arguments)
+                    targets.append(thin)
             if arguments.litellm:
                 try:
                     with litellm(work, sim_url, arguments.litellm) as (peer_url, peer):
@@ -122,6 +129,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32, help="saturation clients (32)")
     parser.add_argument("--rates", default="200,500,1000", help="fixed rates (200,500,1000)")
     parser.add_argument("--litellm", help="the litellm executable of a separate virtualenv")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure perf/thin_proxy.py: the gateway's server and client, nothing else",
+    )
     parser.add_argument(
         "--attempts", type=int, default=3, help="tries per fixed-rate run while disturbed (3)"
     )

@@ -52,6 +52,16 @@ def gateway(work: Path, sim_url: str) -> Iterator[tuple[str, psutil.Process]]:
 
 
 @contextmanager
+def thin_proxy(work: Path, sim_url: str) -> Iterator[tuple[str, psutil.Process]]:
+    """The floor: perf/thin_proxy.py alone on the target core, in front of the simulator."""
+    port = _free_port()
+    script = Path(__file__).with_name("thin_proxy.py")
+    command = [sys.executable, str(script), sim_url, str(port)]
+    with _started(command, work / "thin-proxy.log", TARGET_CORE) as started:
+        yield started
+
+
+@contextmanager
 def litellm(work: Path, sim_url: str, executable: str) -> Iterator[tuple[str, psutil.Process]]:
     """LiteLLM's proxy alone on the target core, configured with the simulator's model."""
     config = work / "litellm.yaml"
