@@ -7,6 +7,7 @@ do. Every refusal is an OpenAI error body and is counted.
 
 from __future__ import annotations
 
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -263,3 +264,26 @@ def test_the_gateway_still_serves_after_the_above(gateway: GatewayProcess, tmp_p
     )
     assert response.status_code == 200
     assert gateway.process.process.poll() is None
+
+
+def test_sigterm_lets_the_request_in_flight_finish_then_exits(tmp_path: Path) -> None:
+    profile = {"models": [{"name": "economy-a", "latency": "1500ms"}]}
+    with running_sim(profile, tmp_path) as sim:
+        table = routing_table(sim.url, [model("economy-a", "economy")])
+        with running_gateway(table, tmp_path) as gateway:
+            with connect(gateway) as busy, connect(gateway) as idle:
+                idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n")
+                idle_reader = Reader(idle)
+                assert idle_reader.response()[0] == 200
+                busy.sendall(post_head(len(CHAT)) + CHAT)
+                time.sleep(0.5)  # the request is now waiting for the simulator's answer
+                gateway.process.process.send_signal(signal.SIGTERM)
+                assert idle_reader.closed()  # an idle connection is closed at once
+                reader = Reader(busy)
+                status, headers, body = reader.response()
+                assert reader.closed()  # and the busy one right after its answer
+            # uvicorn re-raises the signal once shut down: the exit is SIGTERM's, not a crash
+            assert gateway.process.process.wait(timeout=15) in (0, -signal.SIGTERM)
+    assert status == 200
+    assert headers["connection"] == "close"
+    assert orjson.loads(body)["object"] == "chat.completion"
