@@ -80,7 +80,7 @@ perf: $(STAMP) testbed perf-tools  ## run every benchmark; results are recorded 
 	export PATH="$(HOME)/.cargo/bin:$$PATH"; \
 	for bench in perf/bench_*.py; do echo "== $$bench"; \
 	  case $$bench in \
-	    *bench_gateway.py) $(BIN)/python $$bench --litellm .perf-venv/bin/litellm ;; \
+	    *bench_gateway.py) $(BIN)/python $$bench --floor --litellm .perf-venv/bin/litellm ;; \
 	    *bench_learned_router.py) echo "(needs a fitted router: see docs/routing-economics.md)" ;; \
 	    *) $(BIN)/python $$bench ;; \
 	  esac || exit 1; done
