@@ -287,3 +287,25 @@ def test_sigterm_lets_the_request_in_flight_finish_then_exits(tmp_path: Path) ->
     assert status == 200
     assert headers["connection"] == "close"
     assert orjson.loads(body)["object"] == "chat.completion"
+
+
+def test_a_client_leaving_a_stream_ends_it_as_client_gone(tmp_path: Path) -> None:
+    profile = {"models": [{"name": "economy-a", "tokens_per_second": 20, "answer_tokens": 400}]}
+    streamed = orjson.dumps({**orjson.loads(CHAT), "stream": True, "max_tokens": 400})
+    with running_sim(profile, tmp_path) as sim:
+        table = routing_table(sim.url, [model("economy-a", "economy")])
+        with running_gateway(table, tmp_path) as gateway:
+            with connect(gateway) as connection:
+                connection.sendall(post_head(len(streamed), b"X-Request-Id: leaver") + streamed)
+                first = connection.recv(65536)
+                assert first.startswith(b"HTTP/1.1 200")
+            # the stream would last 20 s; the gateway notices the client left within a token
+            deadline = time.monotonic() + 10
+            logged: dict[str, object] = {}
+            while time.monotonic() < deadline and not logged:
+                for line in gateway.process.output().splitlines():
+                    if line.startswith("{") and '"request_id":"leaver"' in line:
+                        logged = orjson.loads(line)
+                time.sleep(0.1)
+            assert logged.get("outcome") == "client_gone", gateway.process.output()[-2000:]
+            assert httpx.get(f"{gateway.url}/healthz").status_code == 200
