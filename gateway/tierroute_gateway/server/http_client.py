@@ -1,7 +1,7 @@
 """A lean HTTP/1.1 client for provider calls: a keep-alive pool on asyncio protocols.
 
 Why not aiohttp's client (used until run 6 of perf/RESULTS.md): at 500 RPS its request path
-was a third of the gateway's CPU per request — a request object, a header multidict, a
+was a quarter of the gateway's CPU per request — a request object, a header multidict, a
 connector with traces, a stream reader and two timers per call. A provider call here is one
 `writelines` of a precomputed head and the body, httptools parsing the answer in
 `data_received`, and one wake-up of the caller when the answer is complete (or, streaming,

@@ -1,10 +1,10 @@
 """The gateway's HTTP/1.1 server protocol: whole requests in, one write per response out.
 
 uvicorn still binds the sockets, handles signals and shuts down gracefully; this protocol
-replaces its httptools protocol, whose generic ASGI machinery (a task and an event per request,
-a keep-alive timer armed and cancelled per response, a body timer in the application, two
-writes per response) was a fifth of the gateway's CPU per request at 500 RPS (perf/RESULTS.md,
-run 6). Here:
+replaces its httptools protocol, whose generic ASGI machinery (an event per request, a
+keep-alive timer armed and cancelled per response, a body timer in the application, an extra
+loop turn to join the writes of a response) cost about 10 % of the gateway's CPU per request at
+500 RPS and 20–30 % of its throughput (perf/RESULTS.md, run 6). Here:
 
 - A request reaches the application only once its body is complete, and the body rides in the
   scope (`extensions["tierroute.body"]`): no body timer per request, and a client that trickles
