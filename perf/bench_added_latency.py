@@ -1,0 +1,129 @@
+"""Added latency at fixed rates with the targets interleaved, so each sees the same machine.
+
+Run: PATH=$HOME/.cargo/bin:$PATH .venv/bin/python perf/bench_added_latency.py
+         [--rate 500] [--slices 12] [--slice-seconds 5]
+
+perf/bench_gateway.py measures each target in a run of its own, so "added" latency there is
+the difference of two runs made seconds apart, and on a machine whose CPUs slow down in
+episodes (perf/RESULTS.md, run 5) one run can catch an episode the other misses. Here the
+direct simulator, the gateway and the floor proxy (perf/thin_proxy.py) all run at once (the
+gateway and the floor on core 0, each idle while the other is measured; the simulator and oha
+on core 1, as in bench_gateway.py) and take turns: `--slices` rounds of `--slice-seconds` at
+`--rate` each, in rotating order. Every request's latency (oha `--db-url`, with latency
+correction) is pooled per target over all slices, so the percentiles of the three targets come
+from the same stretch of machine time. Prints a Markdown table. Not a test: nothing asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench_gateway import BODY
+from gateway_targets import LOAD_CORE, gateway, simulator, thin_proxy
+
+PERCENTILES = (50, 90, 99, 99.9)
+
+
+def main() -> int:
+    """Interleave the three targets and print pooled percentiles."""
+    arguments = _arguments()
+    oha = shutil.which("oha") or str(Path.home() / ".cargo/bin/oha")
+    if not Path(oha).exists():
+        print("oha is missing: cargo install oha (or make perf-tools)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench-added-") as scratch:
+        work = Path(scratch)
+        with (
+            simulator(work) as (sim_url, _),
+            gateway(work, sim_url) as (gateway_url, _),
+            thin_proxy(work, sim_url) as (floor_url, _),
+        ):
+            targets = {
+                "direct to the simulator": sim_url,
+                "tierroute gateway": gateway_url,
+                "thin proxy on the gateway's stack (floor)": floor_url,
+            }
+            for url in targets.values():
+                _oha(oha, url, ["-z", "3s", "-c", "32"], None)  # warm-up
+            latencies: dict[str, list[float]] = {name: [] for name in targets}
+            names = list(targets)
+            for number in range(arguments.slices):
+                rotation = names[number % len(names) :] + names[: number % len(names)]
+                for name in rotation:
+                    database = work / f"slice-{number}-{names.index(name)}.db"
+                    options = [
+                        "-z", f"{arguments.slice_seconds}s", "-q", str(arguments.rate),
+                        "-c", "64", "--latency-correction",
+                    ]  # fmt: skip
+                    _oha(oha, targets[name], options, database)
+                    latencies[name] += _read_latencies(database)
+    _print_table(latencies, arguments)
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=500, help="requests per second (500)")
+    parser.add_argument("--slices", type=int, default=12, help="rounds of the three (12)")
+    parser.add_argument(
+        "--slice-seconds", type=int, default=5, help="seconds per target per round (5)"
+    )
+    return parser.parse_args()
+
+
+def _oha(oha: str, url: str, options: list[str], database: Path | None) -> None:
+    command = [
+        "taskset", "-c", LOAD_CORE, oha, "--no-tui", "--output-format", "json",
+        "--worker-threads", "1", "-m", "POST", "-H", "content-type: application/json",
+        "-d", BODY.decode(), *options,
+    ]  # fmt: skip
+    if database is not None:
+        command += ["--db-url", str(database)]
+    subprocess.run([*command, f"{url}/v1/chat/completions"], capture_output=True, check=True)
+
+
+def _read_latencies(database: Path) -> list[float]:
+    """Milliseconds of each answered request, from the intended start (latency correction)."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT end - COALESCE(start_latency_correction, start) FROM oha WHERE status = 200"
+        ).fetchall()
+    return [row[0] * 1000 for row in rows]
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    index = min(len(ordered) - 1, max(0, round(share / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _print_table(latencies: dict[str, list[float]], arguments: argparse.Namespace) -> None:
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {arguments.rate} RPS, {arguments.slices} "
+        f"rounds of {arguments.slice_seconds} s per target, interleaved\n"
+    )
+    direct = sorted(latencies["direct to the simulator"])
+    base = {share: _percentile(direct, share) for share in PERCENTILES}
+    header = ["target", "requests", *(f"p{share:g}" for share in PERCENTILES)]
+    header += ["added p50", "added p99"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + " --- |" + " ---: |" * (len(header) - 1))
+    for name, values in latencies.items():
+        ordered = sorted(values)
+        if not ordered:
+            print(f"| {name} | 0 |" + " - |" * (len(header) - 2))
+            continue
+        figures = {share: _percentile(ordered, share) for share in PERCENTILES}
+        cells = [name, f"{len(ordered):,}", *(f"{figures[share]:.2f}" for share in PERCENTILES)]
+        cells += [f"{figures[50] - base[50]:.2f}", f"{figures[99] - base[99]:.2f}"]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
