@@ -1,7 +1,7 @@
 """Added latency at fixed rates with the targets interleaved, so each sees the same machine.
 
 Run: PATH=$HOME/.cargo/bin:$PATH .venv/bin/python perf/bench_added_latency.py
-         [--rate 500] [--slices 12] [--slice-seconds 5]
+         [--rate 500] [--slices 12] [--slice-seconds 5] [--baseline WORKTREE]
 
 perf/bench_gateway.py measures each target in a run of its own, so "added" latency there is
 the difference of two runs made seconds apart, and on a machine whose CPUs slow down in
@@ -11,12 +11,15 @@ gateway and the floor on core 0, each idle while the other is measured; the simu
 on core 1, as in bench_gateway.py) and take turns: `--slices` rounds of `--slice-seconds` at
 `--rate` each, in rotating order. Every request's latency (oha `--db-url`, with latency
 correction) is pooled per target over all slices, so the percentiles of the three targets come
-from the same stretch of machine time. Prints a Markdown table. Not a test: nothing asserted.
+from the same stretch of machine time. `--baseline` adds the gateway of another checkout (`git
+worktree add /tmp/base <commit>`) as a fourth target: an A/B of two commits under the same
+conditions. Prints a Markdown table. Not a test: nothing asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sqlite3
 import subprocess
@@ -40,16 +43,18 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="bench-added-") as scratch:
         work = Path(scratch)
-        with (
-            simulator(work) as (sim_url, _),
-            gateway(work, sim_url) as (gateway_url, _),
-            thin_proxy(work, sim_url) as (floor_url, _),
-        ):
+        with contextlib.ExitStack() as stack:
+            sim_url, _ = stack.enter_context(simulator(work))
+            gateway_url, _ = stack.enter_context(gateway(work, sim_url))
+            floor_url, _ = stack.enter_context(thin_proxy(work, sim_url))
             targets = {
                 "direct to the simulator": sim_url,
                 "tierroute gateway": gateway_url,
                 "thin proxy on the gateway's stack (floor)": floor_url,
             }
+            if arguments.baseline is not None:
+                base_url, _ = stack.enter_context(gateway(work, sim_url, arguments.baseline))
+                targets[f"gateway of {arguments.baseline}"] = base_url
             for url in targets.values():
                 _oha(oha, url, ["-z", "3s", "-c", "32"], None)  # warm-up
             latencies: dict[str, list[float]] = {name: [] for name in targets}
@@ -74,6 +79,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--slices", type=int, default=12, help="rounds of the three (12)")
     parser.add_argument(
         "--slice-seconds", type=int, default=5, help="seconds per target per round (5)"
+    )
+    parser.add_argument(
+        "--baseline", type=Path, help="a checkout (git worktree) whose gateway runs alongside"
     )
     return parser.parse_args()
 

@@ -39,15 +39,23 @@ def simulator(work: Path) -> Iterator[tuple[str, psutil.Process]]:
 
 
 @contextmanager
-def gateway(work: Path, sim_url: str) -> Iterator[tuple[str, psutil.Process]]:
-    """The tierroute gateway alone on the target core, in front of the simulator."""
+def gateway(
+    work: Path, sim_url: str, source: Path | None = None
+) -> Iterator[tuple[str, psutil.Process]]:
+    """The tierroute gateway alone on the target core, in front of the simulator; from the
+    checkout `source` (a git worktree of another commit) instead of this one, if given."""
     config = work / "routing.json"
     config.write_bytes(orjson.dumps(routing_table(sim_url)))
     command = [
         sys.executable, "-m", "tierroute_gateway.cli", "gateway", "--config", str(config),
         "--port", "0",
     ]  # fmt: skip
-    with _started(command, work / "gateway.log", TARGET_CORE) as started:
+    env = None
+    if source is not None:
+        roots = [str(source / package) for package in ("gateway", "operator", "bench")]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(roots)}
+    log = work / ("gateway.log" if source is None else f"gateway-{source.name}.log")
+    with _started(command, log, TARGET_CORE, env=env) as started:
         yield started
 
 
@@ -95,7 +103,11 @@ def litellm(work: Path, sim_url: str, executable: str) -> Iterator[tuple[str, ps
 
 @contextmanager
 def _started(
-    command: list[str], log: Path, core: str, ready_url: str | None = None
+    command: list[str],
+    log: Path,
+    core: str,
+    ready_url: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, psutil.Process]]:
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -104,6 +116,7 @@ def _started(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env=env,
         )
     try:
         url = _wait_ready(process, log, ready_url)
