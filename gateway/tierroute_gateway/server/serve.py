@@ -44,6 +44,10 @@ def _raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
+ANNOUNCE_WAIT_S = 10.0
+"""Longest wait for the first table before announcing the socket anyway (a table source that
+has nothing yet, such as an unreachable API server, must not hide a running gateway)."""
+
 SWITCH_INTERVAL_S = 0.001
 """How long a worker thread (rendering /metrics, validating a new table) may hold the GIL
 while the event loop waits for it; Python's default is 5 ms."""
@@ -58,7 +62,8 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
     pauses = GcPauses(gateway.metrics.observe_gc_pause)
     pauses.install()
     loop = asyncio.get_running_loop()
-    watcher = loop.create_task(source.run(_adopting(gateway)))
+    first_table = asyncio.Event()
+    watcher = loop.create_task(source.run(_adopting(gateway, first_table)))
     tasks = [watcher]
     if settings.client_keys_file is not None:
         keys_file = KeysFile(settings.client_keys_file)
@@ -82,7 +87,7 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
     server = uvicorn.Server(config)
     tasks.append(loop.create_task(sweeper(server.server_state.connections)()))
     gateway.log.start()
-    announcer = asyncio.get_running_loop().create_task(_announce(server))
+    announcer = asyncio.get_running_loop().create_task(_announce(server, first_table))
     try:
         await server.serve()
     finally:
@@ -96,13 +101,17 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
     return 0
 
 
-def _adopting(gateway: Gateway) -> Apply:
+def _adopting(gateway: Gateway, first_table: asyncio.Event) -> Apply:
     """`gateway.apply_table`, followed by freezing a newly adopted table (and its index, a
-    learned router's artefact included) out of the garbage collector's generations."""
+    learned router's artefact included) out of the garbage collector's generations; sets
+    `first_table` once the first table has been adopted or refused."""
 
     async def adopt(document: bytes, origin: str) -> bool:
         before = gateway.state
-        adopted = await gateway.apply_table(document, origin)
+        try:
+            adopted = await gateway.apply_table(document, origin)
+        finally:
+            first_table.set()
         if gateway.state is not before:
             settle_heap()
         return adopted
@@ -110,10 +119,15 @@ def _adopting(gateway: Gateway) -> Apply:
     return adopt
 
 
-async def _announce(server: uvicorn.Server) -> None:
-    """Print the listening line once the socket is bound, start-up objects frozen."""
+async def _announce(server: uvicorn.Server, first_table: asyncio.Event) -> None:
+    """Print the listening line once the socket is bound and the first table adopted or
+    refused (so what a client sees right after the line is the table's doing, not a race with
+    its loading; waiting for a table that does not come is bounded), start-up objects frozen."""
     while not server.started:
         await asyncio.sleep(0.01)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(ANNOUNCE_WAIT_S):
+            await first_table.wait()
     sockets = [s for srv in server.servers for s in (srv.sockets or ())]
     host, port = sockets[0].getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
