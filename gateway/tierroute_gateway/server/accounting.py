@@ -57,31 +57,6 @@ class Settlement(NamedTuple):
     cost: float
 
 
-def account(
-    gateway: Gateway,
-    state: TableState,
-    record: Accounting,
-    outcome: str,
-    *,
-    attempts: list[Attempt],
-    model: str | None = None,
-    usage: Usage | None = None,
-    output_chars: int = 0,
-) -> float:
-    """Record the request everywhere it counts; return its cost in USD."""
-    settled = settle(
-        state,
-        record,
-        outcome,
-        attempts=attempts,
-        model=model,
-        usage=usage,
-        output_chars=output_chars,
-    )
-    book(gateway, record, settled)
-    return settled.cost
-
-
 def settle(
     state: TableState,
     record: Accounting,

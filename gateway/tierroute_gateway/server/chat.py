@@ -12,7 +12,6 @@ import time
 from tierroute_gateway.server import upstream
 from tierroute_gateway.server.accounting import (
     Accounting,
-    account,
     answer_chars,
     attempts_error,
     book,
@@ -45,14 +44,14 @@ async def handle_chat(gateway: Gateway, request: Incoming, send: Send) -> None:
     if chat.stream:
         await relay_stream(context, request.receive, send)
         return
+    record = context.record
     try:
         result = await _complete(context)
     except ChainFailedError as failure:
         outcome = "timeout" if failure.timed_out else "error"
-        account(gateway, state, context.record, outcome, attempts=failure.attempts)
+        book(gateway, record, settle(state, record, outcome, attempts=failure.attempts))
         raise attempts_error(failure) from None
     completion = result.value
-    record = context.record
     settled = settle(
         state,
         record,

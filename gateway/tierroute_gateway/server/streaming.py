@@ -15,7 +15,12 @@ import contextlib
 import time
 
 from tierroute_gateway.server import upstream
-from tierroute_gateway.server.accounting import account, attempts_error, routing_headers
+from tierroute_gateway.server.accounting import (
+    attempts_error,
+    book,
+    routing_headers,
+    settle,
+)
 from tierroute_gateway.server.asgi import Receive, Send
 from tierroute_gateway.server.context import ChatContext
 from tierroute_gateway.server.errors import SERVER, render_error
@@ -50,7 +55,7 @@ async def relay_stream(context: ChatContext, receive: Receive, send: Send) -> No
     except ChainFailedError as failure:
         record.upstream_seconds = time.perf_counter() - opened_at
         outcome = "timeout" if failure.timed_out else "error"
-        account(context.gateway, state, record, outcome, attempts=failure.attempts)
+        book(context.gateway, record, settle(state, record, outcome, attempts=failure.attempts))
         raise attempts_error(failure) from None
     record.upstream_seconds = time.perf_counter() - opened_at
     record.first_token_seconds = result.attempts[-1].seconds
@@ -95,8 +100,7 @@ async def _relay(
         gone.cancel()
         record.upstream_seconds += time.perf_counter() - relay_started
     await send({"type": "http.response.body", "body": b"", "more_body": False})
-    account(
-        gateway,
+    settled = settle(
         context.state,
         record,
         outcome,
@@ -104,6 +108,7 @@ async def _relay(
         model=result.model,
         usage=stream.relay.usage,
     )
+    book(gateway, record, settled)
 
 
 def _idle_timeout(context: ChatContext, model: str) -> float:
