@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -28,8 +27,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench_gateway import BODY
-from gateway_targets import LOAD_CORE, gateway, simulator, thin_proxy
+from bench_gateway import find_oha, oha_command
+from gateway_targets import gateway, simulator, thin_proxy
 
 PERCENTILES = (50, 90, 99, 99.9)
 
@@ -37,9 +36,8 @@ PERCENTILES = (50, 90, 99, 99.9)
 def main() -> int:
     """Interleave the three targets and print pooled percentiles."""
     arguments = _arguments()
-    oha = shutil.which("oha") or str(Path.home() / ".cargo/bin/oha")
-    if not Path(oha).exists():
-        print("oha is missing: cargo install oha (or make perf-tools)", file=sys.stderr)
+    oha = find_oha()
+    if oha is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="bench-added-") as scratch:
         work = Path(scratch)
@@ -87,14 +85,8 @@ def _arguments() -> argparse.Namespace:
 
 
 def _oha(oha: str, url: str, options: list[str], database: Path | None) -> None:
-    command = [
-        "taskset", "-c", LOAD_CORE, oha, "--no-tui", "--output-format", "json",
-        "--worker-threads", "1", "-m", "POST", "-H", "content-type: application/json",
-        "-d", BODY.decode(), *options,
-    ]  # fmt: skip
-    if database is not None:
-        command += ["--db-url", str(database)]
-    subprocess.run([*command, f"{url}/v1/chat/completions"], capture_output=True, check=True)
+    extra = ["--db-url", str(database)] if database is not None else []
+    subprocess.run(oha_command(oha, url, [*options, *extra]), capture_output=True, check=True)
 
 
 def _read_latencies(database: Path) -> list[float]:

@@ -91,9 +91,8 @@ class Target:
 def main() -> int:
     """Run every target and print the tables."""
     arguments = _arguments()
-    oha = shutil.which("oha") or str(Path.home() / ".cargo/bin/oha")
-    if not Path(oha).exists():
-        print("oha is missing: cargo install oha (or make perf-tools)", file=sys.stderr)
+    oha = find_oha()
+    if oha is None:
         return 2
     arguments.oha = oha
     arguments.rate_list = [int(rate) for rate in arguments.rates.split(",")]
@@ -207,6 +206,24 @@ def _score(disturbance: Disturbance) -> float:
     return max(disturbance.pressure_share, *disturbance.slowed().values())
 
 
+def find_oha() -> str | None:
+    """The oha executable, or None after saying how to get it."""
+    oha = shutil.which("oha") or str(Path.home() / ".cargo/bin/oha")
+    if Path(oha).exists():
+        return oha
+    print("oha is missing: cargo install oha (or make perf-tools)", file=sys.stderr)
+    return None
+
+
+def oha_command(oha: str, url: str, options: list[str]) -> list[str]:
+    """oha on the load core, one runtime thread, posting the benchmark's chat request."""
+    return [
+        "taskset", "-c", LOAD_CORE, oha, "--no-tui", "--output-format", "json",
+        "--worker-threads", "1", "-m", "POST", "-H", "content-type: application/json",
+        "-d", BODY.decode(), *options, f"{url}/v1/chat/completions",
+    ]  # fmt: skip
+
+
 def _oha(
     arguments: argparse.Namespace,
     target: Target,
@@ -214,11 +231,7 @@ def _oha(
     disturbance: Disturbance | None = None,
     watched: dict[str, psutil.Process] | None = None,
 ) -> dict[str, Any]:
-    command = [
-        "taskset", "-c", LOAD_CORE, arguments.oha, "--no-tui", "--output-format", "json",
-        "--worker-threads", "1", "-m", "POST", "-H", "content-type: application/json",
-        "-d", BODY.decode(), *options, f"{target.url}/v1/chat/completions",
-    ]  # fmt: skip
+    command = oha_command(arguments.oha, target.url, options)
     processes = watched or {}
     waits_before = {name: waited_ns(process.pid) for name, process in processes.items()}
     pressure_before, started = pressure_total_us(), time.monotonic()
