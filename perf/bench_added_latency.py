@@ -13,7 +13,14 @@ on core 1, as in bench_gateway.py) and take turns: `--slices` rounds of `--slice
 correction) is pooled per target over all slices, so the percentiles of the three targets come
 from the same stretch of machine time. `--baseline` adds the gateway of another checkout (`git
 worktree add /tmp/base <commit>`) as a fourth target: an A/B of two commits under the same
-conditions. Prints a Markdown table. Not a test: nothing asserted.
+conditions.
+
+Alongside, `machine_load.MemoryMeter` watches (on the load core) for the machine's memory
+episodes: stretches of 10-50 ms, every 1.5-2 s, in which memory-bound work runs 2-20 times
+slower on both vCPUs. A second table repeats the figures for the requests that started and
+ended at least `--margin-ms` away from any episode: what each target adds where the machine
+lets it, beside what the run as a whole shows. Prints Markdown tables. Not a test: nothing
+asserted.
 """
 
 from __future__ import annotations
@@ -24,13 +31,19 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_gateway import find_oha, oha_command
-from gateway_targets import gateway, simulator, thin_proxy
+from gateway_targets import LOAD_CORE, gateway, simulator, thin_proxy
+from machine_load import MemoryEpisodes, MemoryMeter
 
 PERCENTILES = (50, 90, 99, 99.9)
+DIRECT = "direct to the simulator"
+
+Timed = tuple[float, float, float]
+"""One answered request: intended start and end (epoch seconds), latency in milliseconds."""
 
 
 def main() -> int:
@@ -46,7 +59,7 @@ def main() -> int:
             gateway_url, _ = stack.enter_context(gateway(work, sim_url))
             floor_url, _ = stack.enter_context(thin_proxy(work, sim_url))
             targets = {
-                "direct to the simulator": sim_url,
+                DIRECT: sim_url,
                 "tierroute gateway": gateway_url,
                 "thin proxy on the gateway's stack (floor)": floor_url,
             }
@@ -55,8 +68,9 @@ def main() -> int:
                 targets[f"gateway of {arguments.baseline}"] = base_url
             for url in targets.values():
                 _oha(oha, url, ["-z", "3s", "-c", "32"], None)  # warm-up
-            latencies: dict[str, list[float]] = {name: [] for name in targets}
+            requests: dict[str, list[Timed]] = {name: [] for name in targets}
             names = list(targets)
+            meter = MemoryMeter(LOAD_CORE)
             for number in range(arguments.slices):
                 rotation = names[number % len(names) :] + names[: number % len(names)]
                 for name in rotation:
@@ -65,9 +79,11 @@ def main() -> int:
                         "-z", f"{arguments.slice_seconds}s", "-q", str(arguments.rate),
                         "-c", "64", "--latency-correction",
                     ]  # fmt: skip
+                    launched = time.time()
                     _oha(oha, targets[name], options, database)
-                    latencies[name] += _read_latencies(database)
-    _print_table(latencies, arguments)
+                    requests[name] += _read_requests(database, launched)
+            episodes = meter.stop()
+    _print_tables(requests, episodes, arguments)
     return 0
 
 
@@ -81,6 +97,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--baseline", type=Path, help="a checkout (git worktree) whose gateway runs alongside"
     )
+    parser.add_argument(
+        "--margin-ms",
+        type=float,
+        default=50.0,
+        help="distance from a memory episode for a request to count as outside it (50)",
+    )
     return parser.parse_args()
 
 
@@ -89,13 +111,16 @@ def _oha(oha: str, url: str, options: list[str], database: Path | None) -> None:
     subprocess.run(oha_command(oha, url, [*options, *extra]), capture_output=True, check=True)
 
 
-def _read_latencies(database: Path) -> list[float]:
-    """Milliseconds of each answered request, from the intended start (latency correction)."""
+def _read_requests(database: Path, launched: float) -> list[Timed]:
+    """Each answered request, timed from its intended start (latency correction).
+
+    oha records times relative to its own start, a few milliseconds after `launched`: the
+    epoch times here are that much early, well inside the episode margin."""
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT end - COALESCE(start_latency_correction, start) FROM oha WHERE status = 200"
+            "SELECT COALESCE(start_latency_correction, start), end FROM oha WHERE status = 200"
         ).fetchall()
-    return [row[0] * 1000 for row in rows]
+    return [(launched + start, launched + end, (end - start) * 1000) for start, end in rows]
 
 
 def _percentile(ordered: list[float], share: float) -> float:
@@ -103,24 +128,44 @@ def _percentile(ordered: list[float], share: float) -> float:
     return ordered[index]
 
 
-def _print_table(latencies: dict[str, list[float]], arguments: argparse.Namespace) -> None:
+def _print_tables(
+    requests: dict[str, list[Timed]], episodes: MemoryEpisodes, arguments: argparse.Namespace
+) -> None:
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {arguments.rate} RPS, {arguments.slices} "
-        f"rounds of {arguments.slice_seconds} s per target, interleaved\n"
+        f"rounds of {arguments.slice_seconds} s per target, interleaved; "
+        f"{episodes.describe()}\n"
     )
-    direct = sorted(latencies["direct to the simulator"])
-    base = {share: _percentile(direct, share) for share in PERCENTILES}
+    print("All requests:\n")
+    _print_table({name: [timed[2] for timed in rows] for name, rows in requests.items()})
+    margin = arguments.margin_ms / 1000
+    print(f"\nRequests at least {arguments.margin_ms:g} ms away from a memory episode:\n")
+    _print_table(
+        {
+            name: [timed[2] for timed in rows if not episodes.touches(timed[0], timed[1], margin)]
+            for name, rows in requests.items()
+        },
+        totals={name: len(rows) for name, rows in requests.items()},
+    )
+
+
+def _print_table(latencies: dict[str, list[float]], totals: dict[str, int] | None = None) -> None:
+    direct = sorted(latencies[DIRECT])
+    base = {share: _percentile(direct, share) for share in PERCENTILES} if direct else {}
     header = ["target", "requests", *(f"p{share:g}" for share in PERCENTILES)]
     header += ["added p50", "added p99"]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" + " ---: |" * (len(header) - 1))
     for name, values in latencies.items():
         ordered = sorted(values)
-        if not ordered:
+        if not ordered or not base:
             print(f"| {name} | 0 |" + " - |" * (len(header) - 2))
             continue
+        counted = f"{len(ordered):,}"
+        if totals is not None:
+            counted += f" ({len(ordered) / max(totals[name], 1):.0%})"
         figures = {share: _percentile(ordered, share) for share in PERCENTILES}
-        cells = [name, f"{len(ordered):,}", *(f"{figures[share]:.2f}" for share in PERCENTILES)]
+        cells = [name, counted, *(f"{figures[share]:.2f}" for share in PERCENTILES)]
         cells += [f"{figures[50] - base[50]:.2f}", f"{figures[99] - base[99]:.2f}"]
         print("| " + " | ".join(cells) + " |")
 
