@@ -35,6 +35,8 @@ class StartedProcess:
     process: subprocess.Popen[str]
     url: str = ""
     lines: deque[str] = field(default_factory=lambda: deque(maxlen=KEPT_LINES))
+    drained: threading.Event = field(default_factory=threading.Event)
+    """Set once the process's output has been read to its end."""
 
     def output(self) -> str:
         """The last lines the process printed (stdout and stderr merged)."""
@@ -118,15 +120,19 @@ def _signal_group(process: subprocess.Popen[str], signal_number: int) -> None:
 def _drain(running: StartedProcess, ready: re.Pattern[str], found: threading.Event) -> None:
     stream = running.process.stdout
     if stream is None:
+        running.drained.set()
         return
-    for line in stream:
-        running.lines.append(line.rstrip("\n"))
-        if not found.is_set():
-            match = ready.search(line)
-            if match:
-                running.url = match.group(1)
-                found.set()
-    stream.close()
+    try:
+        for line in stream:
+            running.lines.append(line.rstrip("\n"))
+            if not found.is_set():
+                match = ready.search(line)
+                if match:
+                    running.url = match.group(1)
+                    found.set()
+        stream.close()
+    finally:
+        running.drained.set()
 
 
 def _wait_ready(

@@ -10,7 +10,11 @@ import asyncio
 import contextlib
 import functools
 import resource
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
 import prometheus_client
 import uvicorn
@@ -53,6 +57,40 @@ SWITCH_INTERVAL_S = 0.001
 while the event loop waits for it; Python's default is 5 ms."""
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class GatewayServer(uvicorn.Server):
+    """uvicorn's server, stopped gracefully by SIGTERM or SIGINT without dying of the signal.
+
+    uvicorn re-raises a captured signal once it has shut down, which kills the process from
+    inside `serve()`: the request log's last lines (flushed every 100 ms) were lost and the
+    exit status was 143. Here the signal only stops the server; `serve` then cleans up and
+    returns 0 after SIGTERM (a pod stopped as asked) or 130 after SIGINT (the shell's Ctrl-C).
+    """
+
+    stop_signal: int | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Route the stop signals to `handle_exit` while serving, then restore them."""
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach the main thread only
+            return
+        previous = {number: signal.signal(number, self.handle_exit) for number in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Begin the graceful stop (a second SIGINT forces it), remembering the first signal."""
+        if self.stop_signal is None:
+            self.stop_signal = sig
+        super().handle_exit(sig, frame)
+
+
 async def serve(settings: GatewaySettings, source: TableSource) -> int:
     """Start the gateway on the running loop and serve until the server stops."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
@@ -84,7 +122,7 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
         date_header=False,
         backlog=4096,
     )
-    server = uvicorn.Server(config)
+    server = GatewayServer(config)
     tasks.append(loop.create_task(sweeper(server.server_state.connections)()))
     gateway.log.start()
     announcer = asyncio.get_running_loop().create_task(_announce(server, first_table))
@@ -98,7 +136,7 @@ async def serve(settings: GatewaySettings, source: TableSource) -> int:
         await gateway.log.stop()
         await gateway.upstreams.close()
         pauses.remove()
-    return 0
+    return 130 if server.stop_signal == signal.SIGINT else 0
 
 
 def _adopting(gateway: Gateway, first_table: asyncio.Event) -> Apply:
