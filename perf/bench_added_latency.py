@@ -15,9 +15,9 @@ from the same stretch of machine time. `--baseline` adds the gateway of another 
 worktree add /tmp/base <commit>`) as a fourth target: an A/B of two commits under the same
 conditions.
 
-Alongside, `machine_load.MemoryMeter` watches (on the load core) for the machine's memory
-episodes: stretches of 10-50 ms, every 1.5-2 s, in which memory-bound work runs 2-20 times
-slower on both vCPUs. A second table repeats the figures for the requests that started and
+Alongside, `machine_load.EpisodeMeter` watches (on the load core) for the machine's slow
+episodes: stretches of 10-50 ms, several a second, in which all work on both vCPUs runs 3-30
+times slower. A second table repeats the figures for the requests that started and
 ended at least `--margin-ms` away from any episode: what each target adds where the machine
 lets it, beside what the run as a whole shows. Prints Markdown tables. Not a test: nothing
 asserted.
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from bench_gateway import find_oha, oha_command
 from gateway_targets import LOAD_CORE, gateway, simulator, thin_proxy
-from machine_load import MemoryEpisodes, MemoryMeter
+from machine_load import EpisodeMeter, SlowEpisodes
 
 PERCENTILES = (50, 90, 99, 99.9)
 DIRECT = "direct to the simulator"
@@ -70,7 +70,7 @@ def main() -> int:
                 _oha(oha, url, ["-z", "3s", "-c", "32"], None)  # warm-up
             requests: dict[str, list[Timed]] = {name: [] for name in targets}
             names = list(targets)
-            meter = MemoryMeter(LOAD_CORE)
+            meter = EpisodeMeter(LOAD_CORE)
             for number in range(arguments.slices):
                 rotation = names[number % len(names) :] + names[: number % len(names)]
                 for name in rotation:
@@ -101,7 +101,7 @@ def _arguments() -> argparse.Namespace:
         "--margin-ms",
         type=float,
         default=50.0,
-        help="distance from a memory episode for a request to count as outside it (50)",
+        help="distance from a slow episode for a request to count as outside it (50)",
     )
     return parser.parse_args()
 
@@ -129,7 +129,7 @@ def _percentile(ordered: list[float], share: float) -> float:
 
 
 def _print_tables(
-    requests: dict[str, list[Timed]], episodes: MemoryEpisodes, arguments: argparse.Namespace
+    requests: dict[str, list[Timed]], episodes: SlowEpisodes, arguments: argparse.Namespace
 ) -> None:
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {arguments.rate} RPS, {arguments.slices} "
@@ -139,7 +139,7 @@ def _print_tables(
     print("All requests:\n")
     _print_table({name: [timed[2] for timed in rows] for name, rows in requests.items()})
     margin = arguments.margin_ms / 1000
-    print(f"\nRequests at least {arguments.margin_ms:g} ms away from a memory episode:\n")
+    print(f"\nRequests at least {arguments.margin_ms:g} ms away from a slow episode:\n")
     _print_table(
         {
             name: [timed[2] for timed in rows if not episodes.touches(timed[0], timed[1], margin)]

@@ -18,12 +18,13 @@ reports the median time of that work in each 100 ms window: the run's CPU speed 
 the fastest run of the benchmark, and the share of windows 1.5 times slower than the run's
 median (episodes of a slowed CPU).
 
-That compute-bound piece misses the episodes that set the gateway's tail: every 1.5-2 s, for
-10-50 ms, memory-bound work on both vCPUs runs 2-20 times slower, with nothing else running in
-the guest (no guest thread, interrupt or page-reporting pass lines up with them: the cause is
-below the guest). `MemoryEpisodes` finds them: a SCHED_FIFO process reads 200 random bytes of a
-64 MiB buffer every 5 ms (about 1 % of a core) and reports the stretches in which that read took
-over twice its median, as wall-clock intervals a benchmark can set its requests against.
+Its 100 ms windows hide the episodes that set the gateway's tail: several times a second,
+for 10-50 ms, all work on both vCPUs (a compute loop as much as reads of memory, within a few
+pages or across many) runs 3-30 times slower, with nothing else running in the guest (no guest
+thread, interrupt or page-reporting pass lines up with them: the cause is below the guest).
+`EpisodeMeter` finds them sample by sample: a SCHED_FIFO process times 200 random reads of a
+64 MiB buffer every 5 ms (about 1 % of a core) and `SlowEpisodes` holds the stretches in which
+that took over twice its median, as wall-clock intervals a benchmark can set requests against.
 
 Before a run, `wait_until_quiet` waits (boundedly) until no other work keeps a core busy.
 """
@@ -48,8 +49,8 @@ _WINDOW_NS = 100_000_000
 _EPISODE = 1.5
 _MEMORY_BYTES = 64 * 1024 * 1024
 _MEMORY_READS = 200
-_MEMORY_EPISODE = 2.0
-_MEMORY_GAP_S = 0.02
+_SLOW_FACTOR = 2.0
+_EPISODE_GAP_S = 0.02
 
 
 @dataclass
@@ -201,8 +202,8 @@ def wait_until_quiet(max_wait: float, busy_limit: float = 0.15) -> tuple[bool, f
 
 
 @dataclass(frozen=True)
-class MemoryEpisodes:
-    """Stretches of wall-clock time in which memory-bound work ran much slower than usual."""
+class SlowEpisodes:
+    """Stretches of wall-clock time in which the machine ran much slower than usual."""
 
     intervals: list[tuple[float, float]]
     median_us: float
@@ -222,51 +223,51 @@ class MemoryEpisodes:
     def describe(self) -> str:
         """One line: how many episodes, how much of the time, how slow."""
         return (
-            f"{len(self.intervals)} memory episodes ({self.share:.1%} of the time; a "
+            f"{len(self.intervals)} slow episodes ({self.share:.1%} of the time; a "
             f"{self.median_us:.0f} us read of random memory up to {self.worst:.0f}x slower)"
         )
 
 
-def memory_episodes(samples: list[tuple[float, float]]) -> MemoryEpisodes:
-    """Episodes from (epoch start, microseconds) samples of the memory meter: samples over
-    `_MEMORY_EPISODE` times the median, merged when under `_MEMORY_GAP_S` apart."""
+def slow_episodes(samples: list[tuple[float, float]]) -> SlowEpisodes:
+    """Episodes from (epoch start, microseconds) samples of the episode meter: samples over
+    `_SLOW_FACTOR` times the median, merged when under `_EPISODE_GAP_S` apart."""
     if not samples:
-        return MemoryEpisodes([], 0.0, 0.0, 0.0)
+        return SlowEpisodes([], 0.0, 0.0, 0.0)
     median = statistics.median(took for _, took in samples)
     intervals: list[tuple[float, float]] = []
     worst = 1.0
     for started, took in samples:
-        if took <= _MEMORY_EPISODE * median:
+        if took <= _SLOW_FACTOR * median:
             continue
         worst = max(worst, took / median)
         ended = started + took / 1e6
-        if intervals and started - intervals[-1][1] < _MEMORY_GAP_S:
+        if intervals and started - intervals[-1][1] < _EPISODE_GAP_S:
             intervals[-1] = (intervals[-1][0], max(intervals[-1][1], ended))
         else:
             intervals.append((started, ended))
     seconds = samples[-1][0] + samples[-1][1] / 1e6 - samples[0][0]
-    return MemoryEpisodes(intervals, median, worst, seconds)
+    return SlowEpisodes(intervals, median, worst, seconds)
 
 
-class MemoryMeter:
-    """Runs the memory meter on `core` from construction until `stop`."""
+class EpisodeMeter:
+    """Runs the episode meter on `core` from construction until `stop`."""
 
     def __init__(self, core: str) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, __file__, core, "0", "memory"],
+            [sys.executable, __file__, core, "0", "episodes"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
 
-    def stop(self) -> MemoryEpisodes:
+    def stop(self) -> SlowEpisodes:
         """Stop the meter and find the episodes in what it measured."""
         self._process.send_signal(signal.SIGTERM)
         stdout, _ = self._process.communicate(timeout=60)
         samples = orjson.loads(stdout) if stdout.strip() else []
-        return memory_episodes([(float(started), float(took)) for started, took in samples])
+        return slow_episodes([(float(started), float(took)) for started, took in samples])
 
 
-def _memory_meter(core: int) -> list[tuple[float, float]]:
+def _episode_meter(core: int) -> list[tuple[float, float]]:
     """Time `_MEMORY_READS` random reads of a large buffer every 5 ms until SIGTERM."""
     stopped: list[int] = []
     signal.signal(signal.SIGTERM, lambda number, frame: stopped.append(number))
@@ -288,7 +289,7 @@ def _memory_meter(core: int) -> list[tuple[float, float]]:
 
 
 if __name__ == "__main__":
-    if sys.argv[3:] == ["memory"]:
-        sys.stdout.write(orjson.dumps(_memory_meter(int(sys.argv[1]))).decode())
+    if sys.argv[3:] == ["episodes"]:
+        sys.stdout.write(orjson.dumps(_episode_meter(int(sys.argv[1]))).decode())
     else:
         sys.stdout.write(orjson.dumps(_meter(int(sys.argv[1]), float(sys.argv[2]))).decode())

@@ -1,4 +1,4 @@
-"""Memory episodes found in the memory meter's samples (perf/machine_load.py)."""
+"""Slow episodes found in the episode meter's samples (perf/machine_load.py)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _samples(times_us: list[float], start: float = 1000.0) -> list[tuple[float, 
 
 def test_slow_samples_close_together_make_one_episode() -> None:
     times = [100.0] * 20 + [900.0, 150.0, 700.0] + [100.0] * 20 + [500.0] + [100.0] * 10
-    episodes = machine_load.memory_episodes(_samples(times))
+    episodes = machine_load.slow_episodes(_samples(times))
     assert episodes.median_us == 100.0
     # 900 and 700 are 10 ms apart (under the 20 ms gap): one episode; 500 stands alone.
     assert len(episodes.intervals) == 2
@@ -45,7 +45,7 @@ def test_slow_samples_close_together_make_one_episode() -> None:
 
 def test_touches_counts_the_margin_on_both_sides() -> None:
     times = [100.0] * 20 + [1000.0] + [100.0] * 20
-    episodes = machine_load.memory_episodes(_samples(times))
+    episodes = machine_load.slow_episodes(_samples(times))
     (start, end) = episodes.intervals[0]
     assert episodes.touches(start - 0.010, start - 0.001, margin=0.005)
     assert not episodes.touches(start - 0.010, start - 0.006, margin=0.005)
@@ -54,7 +54,7 @@ def test_touches_counts_the_margin_on_both_sides() -> None:
 
 
 def test_no_samples_no_episodes() -> None:
-    episodes = machine_load.memory_episodes([])
+    episodes = machine_load.slow_episodes([])
     assert episodes.intervals == []
     assert episodes.share == 0.0
 
@@ -62,7 +62,7 @@ def test_no_samples_no_episodes() -> None:
 @given(st.lists(st.floats(min_value=1.0, max_value=10_000.0), min_size=1, max_size=200))
 def test_episodes_are_ordered_disjoint_and_cover_every_slow_sample(times: list[float]) -> None:
     samples = _samples(times)
-    episodes = machine_load.memory_episodes(samples)
+    episodes = machine_load.slow_episodes(samples)
     intervals = episodes.intervals
     assert all(start < end for start, end in intervals)
     assert all(intervals[n][1] <= intervals[n + 1][0] for n in range(len(intervals) - 1))
