@@ -38,7 +38,9 @@ class Prices:
 class Usage:
     """Tokens of one request. `estimated`: input or output count is not the provider's;
     `media_estimated`: the image/audio share of the input is an estimate;
-    `cached_input_tokens`: of the input tokens, those read from the provider's prompt cache."""
+    `cached_input_tokens`: of the input tokens, those read from the provider's prompt cache;
+    `cache_write_input_tokens`: of the input tokens, those written to the provider's prompt
+    cache (Anthropic's `cache_creation_input_tokens`; OpenAI reports none)."""
 
     input_tokens: int
     output_tokens: int
@@ -47,6 +49,7 @@ class Usage:
     estimated: bool
     media_estimated: bool = False
     cached_input_tokens: int = 0
+    cache_write_input_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def model_prices(pricing: Any) -> ModelPrices:
             input_per_million=pricing.input_per_million,
             output_per_million=pricing.output_per_million,
             cached_input_per_million=pricing.cached_input_per_million,
+            cache_write_input_per_million=getattr(pricing, "cache_write_input_per_million", None),
             per_image=pricing.per_image,
             per_audio_minute=pricing.per_audio_minute,
         )
@@ -98,7 +102,8 @@ def resolve_usage(
     Image and audio tokens come from `prompt_tokens_details` when the provider reports them,
     else from `tokens_per_image` and `AUDIO_TOKENS_PER_SECOND`. Input counts every input
     token, cached ones included, as OpenAI's `prompt_tokens` does; Anthropic reports cache
-    reads and writes apart from `input_tokens`, so they are added.
+    reads and writes apart from `input_tokens`, so they are added (and the writes kept apart
+    too, for their own price).
     """
     image_estimate = media.images * tokens_per_image
     audio_estimate = math.ceil(media.audio_seconds * AUDIO_TOKENS_PER_SECOND)
@@ -110,9 +115,11 @@ def resolve_usage(
     image_tokens = _count(details, "image_tokens")
     audio_tokens = _count(details, "audio_tokens")
     cache_read = _count(reported, "cache_read_input_tokens")
-    if input_tokens is not None and cache_read is not None:  # Anthropic: reported apart
-        input_tokens += cache_read + (_count(reported, "cache_creation_input_tokens") or 0)
-    cached = cache_read if cache_read is not None else _count(details, "cached_tokens")
+    cache_write = _count(reported, "cache_creation_input_tokens")
+    anthropic_shape = cache_read is not None or cache_write is not None
+    if input_tokens is not None and anthropic_shape:  # Anthropic: reported apart
+        input_tokens += (cache_read or 0) + (cache_write or 0)
+    cached = cache_read if anthropic_shape else _count(details, "cached_tokens")
     estimated = input_tokens is None or output_tokens is None
     if input_tokens is None:
         input_tokens = estimate_text_tokens(prompt) + image_estimate + audio_estimate
@@ -121,6 +128,7 @@ def resolve_usage(
     media_estimated = (media.images and image_tokens is None) or (
         media.audio_seconds and audio_tokens is None
     )
+    cached = min(cached or 0, input_tokens)
     return Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
@@ -128,7 +136,8 @@ def resolve_usage(
         audio_tokens=audio_tokens if audio_tokens is not None else audio_estimate,
         estimated=estimated,
         media_estimated=bool(media_estimated),
-        cached_input_tokens=min(cached or 0, input_tokens),
+        cached_input_tokens=cached,
+        cache_write_input_tokens=min(cache_write or 0, input_tokens - cached),
     )
 
 
@@ -141,6 +150,7 @@ def task_cost(usage: Usage, prices: ModelPrices, media: MediaCounts) -> float:
         media.images,
         media.audio_seconds,
         cached_input_tokens=usage.cached_input_tokens,
+        cache_write_input_tokens=usage.cache_write_input_tokens,
     )
 
 

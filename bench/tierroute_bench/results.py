@@ -67,6 +67,11 @@ class ResultRecord(BaseModel):
         description="Input tokens read from the provider's prompt cache (billed at the "
         "catalog's cached input price, if it has one).",
     )
+    cache_write_input_tokens: int = Field(
+        default=0,
+        description="Input tokens written to the provider's prompt cache (billed at the "
+        "catalog's cache-write price, if it has one).",
+    )
     tokens_estimated: bool = Field(
         default=False,
         description="Input or output tokens are an estimate (the provider reported no usage).",

@@ -337,6 +337,7 @@ async def _record(
         image_tokens=usage.image_tokens,
         audio_tokens=usage.audio_tokens,
         cached_input_tokens=usage.cached_input_tokens,
+        cache_write_input_tokens=usage.cache_write_input_tokens,
         tokens_estimated=usage.estimated,
         media_tokens_estimated=usage.media_estimated,
         cost_usd=None if cost is None else f"{cost:.10f}",

@@ -199,6 +199,11 @@ class Pricing(_Strict):
     cached_input_per_million: DecimalString | None = Field(
         default=None, description="USD per 1M cached input tokens, when the provider bills them."
     )
+    cache_write_input_per_million: DecimalString | None = Field(
+        default=None,
+        description="USD per 1M input tokens written to the provider's prompt cache, when billed "
+        "differently from other input; absent means the input price.",
+    )
     per_image: DecimalString | None = Field(
         default=None, description="USD per input image on top of its tokens, if billed so."
     )

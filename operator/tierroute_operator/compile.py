@@ -205,6 +205,7 @@ def _model(model: CatalogModel, measured_quality: str | None) -> table.Model:
             input_per_million=pricing.input_per_million,
             output_per_million=pricing.output_per_million,
             cached_input_per_million=pricing.cached_input_per_million,
+            cache_write_input_per_million=pricing.cache_write_input_per_million,
             per_image=pricing.per_image,
             per_audio_minute=pricing.per_audio_minute,
         ),

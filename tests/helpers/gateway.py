@@ -31,8 +31,10 @@ def model(
     capabilities: Sequence[str] = ("coding", "reasoning", "vision"),
     max_concurrency: int | None = None,
     cached_price: str | None = None,
+    cache_write_price: str | None = None,
 ) -> dict[str, Any]:
-    """A catalog model of the table (camelCase JSON); `cached_price` is USD per 1M cache reads."""
+    """A catalog model of the table (camelCase JSON); `cached_price` is USD per 1M cache reads,
+    `cache_write_price` per 1M tokens written to the cache."""
     price_in, price_out = PRICES[tier]
     entry: dict[str, Any] = {
         "name": name,
@@ -51,6 +53,8 @@ def model(
         entry["maxConcurrency"] = max_concurrency
     if cached_price is not None:
         entry["pricing"]["cachedInputPerMillion"] = cached_price
+    if cache_write_price is not None:
+        entry["pricing"]["cacheWriteInputPerMillion"] = cache_write_price
     return entry
 
 

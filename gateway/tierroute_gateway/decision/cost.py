@@ -20,6 +20,7 @@ class ModelPrices:
     input_per_token: float
     output_per_token: float
     cached_input_per_token: float
+    cache_write_input_per_token: float
     per_image: float
     per_audio_second: float
 
@@ -27,18 +28,24 @@ class ModelPrices:
 def prices_from_pricing(pricing: Pricing) -> ModelPrices:
     """Per-unit float prices from a table's per-million decimal prices."""
     input_per_token = float(decimal_value(pricing.input_per_million)) / _PER_MILLION
-    cached = pricing.cached_input_per_million
     return ModelPrices(
         input_per_token=input_per_token,
         output_per_token=float(decimal_value(pricing.output_per_million)) / _PER_MILLION,
-        cached_input_per_token=(
-            float(decimal_value(cached)) / _PER_MILLION if cached is not None else input_per_token
+        cached_input_per_token=_per_token(pricing.cached_input_per_million, input_per_token),
+        cache_write_input_per_token=_per_token(
+            pricing.cache_write_input_per_million, input_per_token
         ),
         per_image=float(decimal_value(pricing.per_image)) if pricing.per_image else 0.0,
         per_audio_second=(
             float(decimal_value(pricing.per_audio_minute)) / 60 if pricing.per_audio_minute else 0.0
         ),
     )
+
+
+def _per_token(per_million: str | None, otherwise: float) -> float:
+    if per_million is None:
+        return otherwise
+    return float(decimal_value(per_million)) / _PER_MILLION
 
 
 def estimate_cost(
@@ -49,16 +56,20 @@ def estimate_cost(
     audio_seconds: float = 0.0,
     *,
     cached_input_tokens: int = 0,
+    cache_write_input_tokens: int = 0,
 ) -> float:
     """USD for a call: tokens at token prices, plus per-image and per-audio charges.
 
     `input_tokens` counts every input token, cached ones included (as OpenAI's
-    `prompt_tokens` does); `cached_input_tokens` of them are billed at the cached price.
+    `prompt_tokens` does); `cached_input_tokens` of them are billed at the cached price and
+    `cache_write_input_tokens` (written to the prompt cache) at the cache-write price.
     """
     cached = min(max(cached_input_tokens, 0), input_tokens)
+    written = min(max(cache_write_input_tokens, 0), input_tokens - cached)
     return (
-        (input_tokens - cached) * prices.input_per_token
+        (input_tokens - cached - written) * prices.input_per_token
         + cached * prices.cached_input_per_token
+        + written * prices.cache_write_input_per_token
         + output_tokens * prices.output_per_token
         + images * prices.per_image
         + audio_seconds * prices.per_audio_second

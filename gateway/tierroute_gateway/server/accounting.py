@@ -85,6 +85,7 @@ def settle(
         features.image_count,
         features.audio_seconds,
         cached_input_tokens=tokens.cached_input_tokens,
+        cache_write_input_tokens=tokens.cache_write_input_tokens,
     )
     return Settlement(outcome, tokens, cost)
 

@@ -168,8 +168,10 @@ def _completion(client: ProviderClient, model: Model, data: bytes) -> Completion
     if not isinstance(answer, dict):
         raise UpstreamError("server_error", "provider answered a JSON value that is no object")
     if client.api is WireApi.ANTHROPIC:
+        # Usage from the message itself: the OpenAI shape has no field for cache writes.
+        usage = anthropic.usage_of(answer)
         answer = anthropic.answer_from_message(answer, model.name, int(time.time()))
-        return Completion(orjson.dumps(answer), answer, openai.usage_of(answer))
+        return Completion(orjson.dumps(answer), answer, usage)
     return Completion(data, answer, openai.usage_of(answer))
 
 

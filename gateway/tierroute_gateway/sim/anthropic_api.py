@@ -116,20 +116,30 @@ class AnthropicReply(NamedTuple):
     model: str
 
     def body(
-        self, pieces: tuple[str, ...], finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+        self,
+        pieces: tuple[str, ...],
+        finish: str,
+        prompt_tokens: int,
+        *,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> bytes:
         """The `message` object."""
+        usage = _usage(prompt_tokens, len(pieces), cached_tokens, cache_write_tokens)
         return orjson.dumps(
             {
                 **self._message([{"type": "text", "text": "".join(pieces)}]),
                 "stop_reason": _STOP_REASONS[finish],
-                "usage": _usage(prompt_tokens, len(pieces), cached_tokens),
+                "usage": usage,
             }
         )
 
-    def stream_start(self, prompt_tokens: int, *, cached_tokens: int = 0) -> bytes:
+    def stream_start(
+        self, prompt_tokens: int, *, cached_tokens: int = 0, cache_write_tokens: int = 0
+    ) -> bytes:
         """`message_start`, `content_block_start` and a `ping`."""
-        message = {**self._message([]), "usage": _usage(prompt_tokens, 1, cached_tokens)}
+        usage = _usage(prompt_tokens, 1, cached_tokens, cache_write_tokens)
+        message = {**self._message([]), "usage": usage}
         return b"".join(
             (
                 _event("message_start", {"type": "message_start", "message": message}),
@@ -150,13 +160,23 @@ class AnthropicReply(NamedTuple):
         return b"".join(_DELTA_HEAD + orjson.dumps(piece) + _DELTA_TAIL for piece in pieces)
 
     def stream_end(
-        self, completion_tokens: int, finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+        self,
+        completion_tokens: int,
+        finish: str,
+        prompt_tokens: int,
+        *,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> bytes:
-        """`content_block_stop`, `message_delta` with the usage, `message_stop`."""
+        """`content_block_stop`, `message_delta` with the usage, `message_stop`.
+
+        As Anthropic's API does today, `message_delta` carries the cumulative input counts
+        (the same as `message_start`'s) besides the output tokens."""
+        usage = _usage(prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens)
         delta = {
             "type": "message_delta",
             "delta": {"stop_reason": _STOP_REASONS[finish], "stop_sequence": None},
-            "usage": {"output_tokens": completion_tokens},
+            "usage": usage,
         }
         return b"".join(
             (
@@ -178,12 +198,15 @@ class AnthropicReply(NamedTuple):
         }
 
 
-def _usage(prompt_tokens: int, output_tokens: int, cached_tokens: int) -> dict[str, int]:
-    """Anthropic's usage: `input_tokens` counts only the prompt tokens NOT read from the cache."""
+def _usage(
+    prompt_tokens: int, output_tokens: int, cached_tokens: int, cache_write_tokens: int
+) -> dict[str, int]:
+    """Anthropic's usage: `input_tokens` counts only the prompt tokens neither read from nor
+    written to the prompt cache, which are reported apart."""
     return {
-        "input_tokens": prompt_tokens - cached_tokens,
+        "input_tokens": max(0, prompt_tokens - cached_tokens - cache_write_tokens),
         "output_tokens": output_tokens,
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": cache_write_tokens,
         "cache_read_input_tokens": cached_tokens,
     }
 

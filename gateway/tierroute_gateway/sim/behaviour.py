@@ -70,6 +70,7 @@ class Behaviour:
     image_tokens: int | None
     audio_tokens_per_second: float
     cached_prompt_share: float
+    cache_write_share: float
 
 
 class Draw(NamedTuple):
@@ -135,6 +136,7 @@ def behaviour_of(profile: ModelProfile) -> Behaviour:
         image_tokens=profile.image_tokens,
         audio_tokens_per_second=profile.audio_tokens_per_second,
         cached_prompt_share=profile.cached_prompt_share,
+        cache_write_share=profile.cache_write_share,
     )
 
 

@@ -45,12 +45,21 @@ class Reply(Protocol):
     """Renders one call's answer in a wire format, whole or as stream frames."""
 
     def body(
-        self, pieces: tuple[str, ...], finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+        self,
+        pieces: tuple[str, ...],
+        finish: str,
+        prompt_tokens: int,
+        *,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> bytes:
-        """The whole non-streaming response body; `cached_tokens` of the prompt were cached."""
+        """The whole non-streaming response body; `cached_tokens` of the prompt were read
+        from the prompt cache and `cache_write_tokens` written to it."""
         ...
 
-    def stream_start(self, prompt_tokens: int, *, cached_tokens: int = 0) -> bytes:
+    def stream_start(
+        self, prompt_tokens: int, *, cached_tokens: int = 0, cache_write_tokens: int = 0
+    ) -> bytes:
         """Frames before the first token."""
         ...
 
@@ -59,7 +68,13 @@ class Reply(Protocol):
         ...
 
     def stream_end(
-        self, completion_tokens: int, finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+        self,
+        completion_tokens: int,
+        finish: str,
+        prompt_tokens: int,
+        *,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> bytes:
         """Frames that close the stream, with usage."""
         ...

@@ -28,6 +28,7 @@ async def stream_answer(
     behaviour: Behaviour,
     prompt_tokens: int,
     cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
 ) -> web.StreamResponse:
     """Send the answer as server-sent events: first token after the TTFT, then at speed."""
     if draw.first_token_s:
@@ -40,8 +41,16 @@ async def stream_answer(
     end = b""
     if not drop:
         tokens, finish = len(answer.pieces), answer.finish
-        end = reply.stream_end(tokens, finish, prompt_tokens, cached_tokens=cached_tokens)
-    start = reply.stream_start(prompt_tokens, cached_tokens=cached_tokens)
+        end = reply.stream_end(
+            tokens,
+            finish,
+            prompt_tokens,
+            cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
+        )
+    start = reply.stream_start(
+        prompt_tokens, cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens
+    )
     interval_s = behaviour.token_interval_s
     try:
         await response.prepare(request)

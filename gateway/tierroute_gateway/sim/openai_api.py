@@ -109,9 +109,15 @@ class OpenAIReply(NamedTuple):
     include_usage: bool
 
     def body(
-        self, pieces: tuple[str, ...], finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+        self,
+        pieces: tuple[str, ...],
+        finish: str,
+        prompt_tokens: int,
+        *,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> bytes:
-        """The `chat.completion` object."""
+        """The `chat.completion` object (OpenAI reports no cache writes)."""
         return orjson.dumps(
             {
                 "id": self.request_id,
@@ -135,7 +141,9 @@ class OpenAIReply(NamedTuple):
             }
         )
 
-    def stream_start(self, prompt_tokens: int, *, cached_tokens: int = 0) -> bytes:
+    def stream_start(
+        self, prompt_tokens: int, *, cached_tokens: int = 0, cache_write_tokens: int = 0
+    ) -> bytes:
         """The first chunk: the assistant role with empty content (usage comes at the end)."""
         return self._chunk({"role": "assistant", "content": ""}, None)
 
@@ -148,7 +156,13 @@ class OpenAIReply(NamedTuple):
         return b"".join(head + orjson.dumps(piece) + tail for piece in pieces)
 
     def stream_end(
-        self, completion_tokens: int, finish: str, prompt_tokens: int, *, cached_tokens: int = 0
+        self,
+        completion_tokens: int,
+        finish: str,
+        prompt_tokens: int,
+        *,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> bytes:
         """The finish chunk, the usage chunk when asked for, and `[DONE]`."""
         frames = [self._chunk({}, finish)]

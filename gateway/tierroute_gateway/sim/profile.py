@@ -180,6 +180,15 @@ class ModelProfile(BaseModel):
         "prompt cache (floor of share x prompt tokens): OpenAI "
         "`prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`.",
     )
+    cache_write_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of a request's prompt tokens reported as written to the provider's "
+        "prompt cache (floor of share x prompt tokens): Anthropic "
+        "`cache_creation_input_tokens`, taken out of `input_tokens` as cache reads are; "
+        "OpenAI reports no cache writes. With `cached_prompt_share`, at most 1.",
+    )
     faults: Faults = Field(default_factory=Faults, description="Failure injection rates.")
 
     @model_validator(mode="before")
@@ -194,6 +203,17 @@ class ModelProfile(BaseModel):
                 raise ValueError(f"quality: not a decimal, got {value['quality']!r}") from error
             return converted
         return value
+
+    @model_validator(mode="after")
+    def _cache_shares_sum_at_most_one(self) -> ModelProfile:
+        total = self.cached_prompt_share + self.cache_write_share
+        if total > 1.0 + 1e-9:
+            raise ValueError(
+                f"model {self.name!r}: cached_prompt_share ({self.cached_prompt_share:g}) + "
+                f"cache_write_share ({self.cache_write_share:g}) must be at most 1, "
+                f"got {total:g}"
+            )
+        return self
 
 
 class SimProfile(BaseModel):

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from tierroute_gateway.sim import anthropic_api, openai_api
 from tierroute_gateway.sim.admin_api import admin_routes
-from tierroute_gateway.sim.behaviour import Behaviour, Draw, Outcome, compose_answer
+from tierroute_gateway.sim.behaviour import Answer, Behaviour, Draw, Outcome, compose_answer
 from tierroute_gateway.sim.chat_call import ChatCall, ErrorKind, Reply, WireError, bad_request
 from tierroute_gateway.sim.delivery import drop_body, reset_connection, stream_answer
 from tierroute_gateway.sim.state import Api, Seen, SimState
@@ -144,25 +144,52 @@ def chat_handler(state: SimState, wire: Wire) -> Handler:
             answer_tokens=answer_tokens,
         )
         reply = wire.reply(call, state.next_request_number())
-        cached_tokens = cached_prompt_tokens(prompt_tokens, behaviour.cached_prompt_share)
-        if call.stream:
-            return await stream_answer(
-                request,
-                reply=reply,
-                answer=answer,
-                draw=draw,
-                behaviour=behaviour,
-                prompt_tokens=prompt_tokens,
-                cached_tokens=cached_tokens,
-            )
-        if draw.latency_s:
-            await asyncio.sleep(draw.latency_s)
-        body = reply.body(answer.pieces, answer.finish, prompt_tokens, cached_tokens=cached_tokens)
-        if draw.outcome is Outcome.DROP:
-            return await drop_body(request, body)
-        return web.Response(body=body, content_type=_JSON)
+        return await _deliver(
+            request, reply, answer, draw, behaviour, stream=call.stream, prompt_tokens=prompt_tokens
+        )
 
     return handle
+
+
+async def _deliver(
+    request: web.Request,
+    reply: Reply,
+    answer: Answer,
+    draw: Draw,
+    behaviour: Behaviour,
+    *,
+    stream: bool,
+    prompt_tokens: int,
+) -> web.StreamResponse:
+    """Send the answer, streamed or whole, with the prompt-cache reads and writes it reports."""
+    cached_tokens = cached_prompt_tokens(prompt_tokens, behaviour.cached_prompt_share)
+    cache_write_tokens = min(
+        cached_prompt_tokens(prompt_tokens, behaviour.cache_write_share),
+        prompt_tokens - cached_tokens,
+    )
+    if stream:
+        return await stream_answer(
+            request,
+            reply=reply,
+            answer=answer,
+            draw=draw,
+            behaviour=behaviour,
+            prompt_tokens=prompt_tokens,
+            cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
+        )
+    if draw.latency_s:
+        await asyncio.sleep(draw.latency_s)
+    body = reply.body(
+        answer.pieces,
+        answer.finish,
+        prompt_tokens,
+        cached_tokens=cached_tokens,
+        cache_write_tokens=cache_write_tokens,
+    )
+    if draw.outcome is Outcome.DROP:
+        return await drop_body(request, body)
+    return web.Response(body=body, content_type=_JSON)
 
 
 class _RefusedError(Exception):

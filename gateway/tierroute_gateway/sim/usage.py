@@ -4,7 +4,9 @@ Text costs about one token per four characters, each message a few tokens of fra
 image what its API's published rule gives for its size (or a fixed per-model figure), each
 audio clip a number of tokens per second of sound. Unknown shapes cost nothing rather than
 failing: the wire-format modules reject malformed requests before counting. A model's
-`cached_prompt_share` of the prompt is reported as read from the provider's prompt cache.
+`cached_prompt_share` of the prompt is reported as read from the provider's prompt cache, and
+its `cache_write_share` as written to it (Anthropic's `cache_creation_input_tokens`; OpenAI
+reports no writes); the two shares add up to at most 1.
 """
 
 from __future__ import annotations

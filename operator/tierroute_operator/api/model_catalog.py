@@ -118,6 +118,13 @@ class Pricing(ApiModel):
     cached_input_per_million: Money | None = Field(
         default=None, description="USD per 1M cached input tokens, when billed differently."
     )
+    cache_write_input_per_million: Money | None = Field(
+        default=None,
+        description=(
+            "USD per 1M input tokens written to the provider's prompt cache, when billed "
+            "differently (Anthropic: 1.25 times the input price for 5-minute caching)."
+        ),
+    )
     per_image: Money | None = Field(
         default=None, description="USD per input image on top of its tokens, if billed so."
     )

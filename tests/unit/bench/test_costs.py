@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -82,6 +83,112 @@ def test_anthropic_cache_reads_and_writes_count_as_input() -> None:
         prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0,
     )  # fmt: skip
     assert (usage.input_tokens, usage.cached_input_tokens) == (1_000, 900)
+    assert usage.cache_write_input_tokens == 50
+
+
+WRITE_PRICED = Pricing(input_per_million="3.00", output_per_million="15.00",
+                      cached_input_per_million="0.30",
+                      cache_write_input_per_million="3.75")  # fmt: skip
+ANTHROPIC_WITH_WRITES = {"input_tokens": 1_000, "output_tokens": 200,
+                         "cache_read_input_tokens": 6_000,
+                         "cache_creation_input_tokens": 3_000}  # fmt: skip
+
+
+def _per_million(price: str | None) -> Decimal:
+    assert price is not None
+    return Decimal(price) / 1_000_000
+
+
+def test_anthropic_cache_writes_are_kept_apart_inside_the_input() -> None:
+    usage = resolve_usage(
+        ANTHROPIC_WITH_WRITES, prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0
+    )
+    reported = ANTHROPIC_WITH_WRITES
+    assert usage.input_tokens == sum(
+        reported[key]
+        for key in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+    )
+    assert usage.cached_input_tokens == reported["cache_read_input_tokens"]
+    assert usage.cache_write_input_tokens == reported["cache_creation_input_tokens"]
+
+
+def test_cache_writes_alone_still_count_as_input() -> None:
+    usage = resolve_usage(
+        {"input_tokens": 100, "output_tokens": 5, "cache_creation_input_tokens": 400},
+        prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0,
+    )  # fmt: skip
+    assert usage.input_tokens == 100 + 400
+    assert usage.cached_input_tokens == 0
+    assert usage.cache_write_input_tokens == 400
+
+
+def test_openai_usage_reports_no_cache_writes() -> None:
+    usage = resolve_usage(
+        {"prompt_tokens": 10_000, "completion_tokens": 100,
+         "prompt_tokens_details": {"cached_tokens": 8_000}},
+        prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0,
+    )  # fmt: skip
+    assert usage.cache_write_input_tokens == 0
+
+
+def test_cache_writes_are_billed_at_the_cache_write_price() -> None:
+    usage = resolve_usage(
+        ANTHROPIC_WITH_WRITES, prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0
+    )
+    pricing = WRITE_PRICED
+    expected = (
+        ANTHROPIC_WITH_WRITES["input_tokens"] * _per_million(pricing.input_per_million)
+        + ANTHROPIC_WITH_WRITES["cache_read_input_tokens"]
+        * _per_million(pricing.cached_input_per_million)
+        + ANTHROPIC_WITH_WRITES["cache_creation_input_tokens"]
+        * _per_million(pricing.cache_write_input_per_million)
+        + ANTHROPIC_WITH_WRITES["output_tokens"] * _per_million(pricing.output_per_million)
+    )
+    cost = task_cost(usage, model_prices(pricing), MediaCounts())
+    assert cost == pytest.approx(float(expected))
+
+
+def test_cache_writes_without_a_write_price_are_billed_as_input() -> None:
+    usage = resolve_usage(
+        ANTHROPIC_WITH_WRITES, prompt="p", answer="a", media=MediaCounts(), tokens_per_image=0
+    )
+    pricing = CACHED
+    assert pricing.cache_write_input_per_million is None
+    uncached = (
+        ANTHROPIC_WITH_WRITES["input_tokens"] + ANTHROPIC_WITH_WRITES["cache_creation_input_tokens"]
+    )
+    expected = (
+        uncached * _per_million(pricing.input_per_million)
+        + ANTHROPIC_WITH_WRITES["cache_read_input_tokens"]
+        * _per_million(pricing.cached_input_per_million)
+        + ANTHROPIC_WITH_WRITES["output_tokens"] * _per_million(pricing.output_per_million)
+    )
+    cost = task_cost(usage, model_prices(pricing), MediaCounts())
+    assert cost == pytest.approx(float(expected))
+
+
+def test_a_pricing_object_without_a_write_price_field_bills_writes_as_input() -> None:
+    @dataclass(frozen=True)
+    class OlderPricing:
+        input_per_million: str = "3.00"
+        output_per_million: str = "15.00"
+        cached_input_per_million: str | None = None
+        per_image: str | None = None
+        per_audio_minute: str | None = None
+
+    prices = model_prices(OlderPricing())
+    assert prices.cache_write_input_per_token == prices.input_per_token
+
+
+def test_task_cost_passes_cache_writes_to_the_gateways_estimate_cost() -> None:
+    usage = Usage(1234, 56, 0, 0, estimated=False, cached_input_tokens=600,
+                  cache_write_input_tokens=300)  # fmt: skip
+    prices = model_prices(WRITE_PRICED)
+    expected = estimate_cost(
+        prices, 1234, 56, cached_input_tokens=600, cache_write_input_tokens=300
+    )
+    assert task_cost(usage, prices, MediaCounts()) == expected
+    assert expected != estimate_cost(prices, 1234, 56, cached_input_tokens=600)
 
 
 def test_task_cost_is_the_gateways_estimate_cost() -> None:

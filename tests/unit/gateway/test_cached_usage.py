@@ -1,4 +1,5 @@
-"""Prompt-cache reads reported by providers reach the cost at the catalog's cached price."""
+"""Prompt-cache reads and writes reported by providers reach the cost at the catalog's cached
+and cache-write prices."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tierroute_gateway.server.providers.sse import Event
 PRICES = ModelPrices(
     input_per_token=4e-6,
     cached_input_per_token=1e-6,
+    cache_write_input_per_token=5e-6,
     output_per_token=8e-6,
     per_image=0.0,
     per_audio_second=0.0,
@@ -27,6 +29,7 @@ def cost_of(usage: Usage) -> float:
         usage.input_tokens,
         usage.output_tokens,
         cached_input_tokens=usage.cached_input_tokens,
+        cache_write_input_tokens=usage.cache_write_input_tokens,
     )
 
 
@@ -70,7 +73,7 @@ def test_cached_tokens_never_exceed_the_prompt() -> None:
     assert usage.cached_input_tokens == usage.input_tokens
 
 
-def test_anthropic_cache_reads_are_input_and_cached_cache_writes_only_input() -> None:
+def test_anthropic_cache_reads_and_writes_are_input_and_counted_apart() -> None:
     usage = anthropic.usage_of(
         {
             "usage": {
@@ -83,6 +86,27 @@ def test_anthropic_cache_reads_are_input_and_cached_cache_writes_only_input() ->
     )
     assert usage is not None
     assert (usage.input_tokens, usage.cached_input_tokens) == (950, 700)
+    assert usage.cache_write_input_tokens == 200
+    plain = Usage(usage.input_tokens, usage.output_tokens)
+    extra = cost_of(usage) - cost_of(plain)
+    expected = 700 * (PRICES.cached_input_per_token - PRICES.input_per_token) + 200 * (
+        PRICES.cache_write_input_per_token - PRICES.input_per_token
+    )
+    assert extra == pytest.approx(expected)
+
+
+def test_a_streamed_anthropic_cache_write_reaches_the_relays_usage() -> None:
+    relay = anthropic.StreamRelay(False, "claude-x", created=1)
+    start = {"input_tokens": 30, "cache_creation_input_tokens": 400, "output_tokens": 1}
+    for event in (
+        Event("message_start", orjson.dumps({"message": {"id": "m", "usage": start}})),
+        Event("message_delta", orjson.dumps({"delta": {}, "usage": {"output_tokens": 4}})),
+        Event("message_stop", b"{}"),
+    ):
+        relay.translate(event)
+    assert relay.usage is not None
+    assert (relay.usage.input_tokens, relay.usage.cache_write_input_tokens) == (430, 400)
+    assert relay.usage.cached_input_tokens == 0
 
 
 def relayed_usage(start_usage: dict[str, Any], delta_usage: dict[str, Any]) -> dict[str, Any]:

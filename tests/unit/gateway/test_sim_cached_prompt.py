@@ -1,4 +1,5 @@
-"""The simulator's prompt-cache reads: a model's `cached_prompt_share`, on both wire formats."""
+"""The simulator's prompt-cache reads and writes: a model's `cached_prompt_share` and
+`cache_write_share`, on both wire formats."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 
 from tierroute_gateway.sim import anthropic_api, openai_api
 from tierroute_gateway.sim.behaviour import behaviour_of
-from tierroute_gateway.sim.catalog import ProfileError, load_profile
+from tierroute_gateway.sim.catalog import ProfileError, load_profile, profile_from_catalogs
 from tierroute_gateway.sim.profile import ModelProfile
 from tierroute_gateway.sim.usage import cached_prompt_tokens
 
@@ -116,3 +117,109 @@ def test_anthropic_stream_reports_cache_reads_in_message_start() -> None:
     assert start["type"] == "message_start"
     usage = start["message"]["usage"]
     assert (usage["input_tokens"], usage["cache_read_input_tokens"]) == (25, 15)
+
+
+def test_the_write_share_defaults_to_nothing_written_and_reaches_the_behaviour() -> None:
+    assert ModelProfile(name="m").cache_write_share == 0
+    assert behaviour_of(ModelProfile(name="m", cache_write_share=0.25)).cache_write_share == 0.25
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5, "half"])
+def test_a_write_share_outside_zero_to_one_is_refused_naming_the_field(share: object) -> None:
+    with pytest.raises(ValidationError, match="cache_write_share"):
+        ModelProfile.model_validate({"name": "m", "cache_write_share": share})
+
+
+def test_reads_and_writes_over_the_whole_prompt_are_refused_naming_model_fields_values() -> None:
+    with pytest.raises(ValidationError) as caught:
+        ModelProfile(name="big", cached_prompt_share=0.75, cache_write_share=0.5)
+    message = str(caught.value)
+    for part in ("'big'", "cached_prompt_share (0.75)", "cache_write_share (0.5)", "at most 1"):
+        assert part in message
+
+
+@pytest.mark.parametrize(("cached", "written"), [(0.7, 0.3), (0.1, 0.9), (1.0, 0.0), (0, 1)])
+def test_reads_and_writes_adding_up_to_the_whole_prompt_are_accepted(
+    cached: float, written: float
+) -> None:
+    model = ModelProfile(name="m", cached_prompt_share=cached, cache_write_share=written)
+    assert (model.cached_prompt_share, model.cache_write_share) == (cached, written)
+
+
+def test_a_profile_file_with_shares_over_one_names_its_path_model_and_values(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "profile.json"
+    models = [{"name": "ok"}, {"name": "big", "cached_prompt_share": 0.6, "cache_write_share": 0.6}]
+    path.write_text(json.dumps({"models": models}))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    message = str(caught.value)
+    for part in (str(path), "models.1", "'big'", "cached_prompt_share (0.6)", "cache_write_share"):
+        assert part in message
+
+
+def test_a_catalog_built_profile_reports_neither_reads_nor_writes() -> None:
+    catalog = {"kind": "ModelCatalog", "spec": {"models": [{"name": "m", "latency": "5ms"}]}}
+    (model,) = profile_from_catalogs([catalog], where="catalog.yaml").models
+    assert (model.cached_prompt_share, model.cache_write_share) == (0, 0)
+
+
+@given(
+    st.integers(min_value=0, max_value=10**7),
+    st.floats(min_value=0, max_value=1),
+    st.floats(min_value=0, max_value=1),
+)
+def test_reads_and_writes_of_valid_shares_never_exceed_the_prompt(
+    prompt: int, cached_share: float, write_share: float
+) -> None:
+    if cached_share + write_share > 1:
+        write_share = 1 - cached_share
+    cached = cached_prompt_tokens(prompt, cached_share)
+    written = cached_prompt_tokens(prompt, write_share)
+    assert cached + written <= prompt
+
+
+def test_anthropic_body_reports_cache_writes_apart_from_input_tokens() -> None:
+    reply = anthropic_api.AnthropicReply("msg_1", "m")
+    raw = reply.body(("Hi",), "stop", 40, cached_tokens=15, cache_write_tokens=10)
+    usage = json.loads(raw)["usage"]
+    assert usage == {
+        "input_tokens": 40 - 15 - 10,
+        "output_tokens": 1,
+        "cache_read_input_tokens": 15,
+        "cache_creation_input_tokens": 10,
+    }
+
+
+def test_anthropic_input_tokens_never_go_negative() -> None:
+    reply = anthropic_api.AnthropicReply("msg_1", "m")
+    raw = reply.body(("Hi",), "stop", 10, cached_tokens=8, cache_write_tokens=8)
+    assert json.loads(raw)["usage"]["input_tokens"] == 0
+
+
+def test_anthropic_stream_reports_cache_writes_at_start_and_in_the_final_delta() -> None:
+    reply = anthropic_api.AnthropicReply("msg_1", "m")
+    cache = {"cached_tokens": 15, "cache_write_tokens": 5}
+    raw = (
+        reply.stream_start(40, **cache)
+        + reply.stream_delta(("Hi", "!"))
+        + reply.stream_end(2, "stop", 40, **cache)
+    )
+    datas = [_data(frame) for frame in _frames(raw)]
+    start = datas[0]["message"]["usage"]
+    (final,) = [data["usage"] for data in datas if data["type"] == "message_delta"]
+    for usage in (start, final):
+        assert usage["input_tokens"] == 40 - 15 - 5
+        assert usage["cache_read_input_tokens"] == 15
+        assert usage["cache_creation_input_tokens"] == 5
+    assert final["output_tokens"] == 2
+
+
+def test_openai_usage_ignores_cache_writes() -> None:
+    reply = openai_api.OpenAIReply("id1", "m", 1, include_usage=True)
+    plain = json.loads(reply.body(("Hi",), "stop", 40, cached_tokens=20))["usage"]
+    with_writes = reply.body(("Hi",), "stop", 40, cached_tokens=20, cache_write_tokens=10)
+    assert json.loads(with_writes)["usage"] == plain
+    end = reply.stream_end(1, "stop", 40, cached_tokens=20, cache_write_tokens=10)
+    assert _data(_frames(end)[-2])["usage"] == plain

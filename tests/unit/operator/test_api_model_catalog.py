@@ -151,6 +151,11 @@ def test_negative_price_names_the_price_field(seed: dict[str, Any]) -> None:
     ]
 
 
+def test_a_bad_cache_write_price_names_its_field(seed: dict[str, Any]) -> None:
+    seed["spec"]["models"][1]["pricing"]["cacheWriteInputPerMillion"] = "1.25x"
+    assert paths(seed) == ["spec.models[1].pricing.cacheWriteInputPerMillion"]
+
+
 def test_a_float_price_is_refused(seed: dict[str, Any]) -> None:
     seed["spec"]["models"][0]["pricing"]["outputPerMillion"] = 10.0
     assert paths(seed) == ["spec.models[0].pricing.outputPerMillion"]

@@ -69,6 +69,25 @@ def test_examples_compile_into_a_table_the_gateway_loads(
     )
 
 
+def test_cache_read_and_write_prices_reach_the_table_and_absent_ones_stay_absent(
+    catalog_doc: dict[str, Any], policy_doc: dict[str, Any], budget_doc: dict[str, Any]
+) -> None:
+    models = catalog_doc["spec"]["models"]
+    priced = next(model for model in models if model["provider"] == "anthropic")
+    priced["pricing"]["cachedInputPerMillion"] = "0.30"
+    priced["pricing"]["cacheWriteInputPerMillion"] = "3.75"
+    table = _compile(catalog_doc, policy_doc, budget_doc).table
+    by_name = {model.name: model.pricing for model in table.models}
+    pricing = by_name[priced["name"]]
+    assert (pricing.cached_input_per_million, pricing.cache_write_input_per_million) == (
+        "0.30",
+        "3.75",
+    )
+    others = [name for name in by_name if name != priced["name"]]
+    assert all(by_name[name].cache_write_input_per_million is None for name in others)
+    assert b"cacheWriteInputPerMillion" in canonical_json(table)
+
+
 def test_budget_snapshot_splits_the_amount_by_percent(
     catalog_doc: dict[str, Any], policy_doc: dict[str, Any], budget_doc: dict[str, Any]
 ) -> None:

@@ -148,8 +148,7 @@ def usage_of(message: dict[str, Any]) -> Usage | None:
     output = usage.get("output_tokens")
     if not isinstance(output, int):
         return None
-    inputs, cached = anthropic_input_tokens(input_counts(usage))
-    return Usage(inputs, output, cached_input_tokens=cached)
+    return anthropic_usage(input_counts(usage), output)
 
 
 _INPUT_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
@@ -164,12 +163,18 @@ def input_counts(usage: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def anthropic_input_tokens(counts: dict[str, int]) -> tuple[int, int]:
-    """All input tokens of Anthropic's input counts and, of those, the ones read from the cache.
+def anthropic_usage(counts: dict[str, int], output_tokens: int) -> Usage:
+    """Usage from Anthropic's input counts: every input token, and of those the ones read from
+    and written to the prompt cache.
 
     Anthropic's `input_tokens` EXCLUDES cache reads and writes, which it reports apart; OpenAI's
     `prompt_tokens` (and our `Usage.input_tokens`) includes them."""
-    return sum(counts.values()), counts.get("cache_read_input_tokens", 0)
+    return Usage(
+        sum(counts.values()),
+        output_tokens,
+        cached_input_tokens=counts.get("cache_read_input_tokens", 0),
+        cache_write_input_tokens=counts.get("cache_creation_input_tokens", 0),
+    )
 
 
 def _openai_usage(usage: Usage) -> dict[str, Any]:
@@ -232,8 +237,7 @@ class StreamRelay:
         self._input_counts.update(input_counts(usage))
         output = usage.get("output_tokens")
         if isinstance(output, int):
-            inputs, cached = anthropic_input_tokens(self._input_counts)
-            self.usage = Usage(inputs, output, cached_input_tokens=cached)
+            self.usage = anthropic_usage(self._input_counts, output)
         reason = FINISH_REASONS.get(str((payload.get("delta") or {}).get("stop_reason")), "stop")
         return [self._chunk({}, reason)]
 

@@ -18,6 +18,9 @@ class Usage:
     cached_input_tokens: int = 0
     """Of `input_tokens`, those read from the provider's prompt cache (billed at the cached
     price when the catalog has one)."""
+    cache_write_input_tokens: int = 0
+    """Of `input_tokens`, those written to the provider's prompt cache (Anthropic reports them;
+    billed at the cache-write price when the catalog has one)."""
 
 
 class UpstreamError(Exception):
