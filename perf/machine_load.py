@@ -245,7 +245,7 @@ def slow_episodes(samples: list[tuple[float, float]]) -> SlowEpisodes:
             intervals[-1] = (intervals[-1][0], max(intervals[-1][1], ended))
         else:
             intervals.append((started, ended))
-    seconds = samples[-1][0] + samples[-1][1] / 1e6 - samples[0][0]
+    seconds = max(started + took / 1e6 for started, took in samples) - samples[0][0]
     return SlowEpisodes(intervals, median, worst, seconds)
 
 
