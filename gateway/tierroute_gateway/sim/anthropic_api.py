@@ -15,6 +15,7 @@ from tierroute_gateway.sim.chat_call import (
     optional_bool,
     positive_int,
 )
+from tierroute_gateway.sim.usage import PromptTokens
 
 _ERROR_TYPES = {
     ErrorKind.BAD_REQUEST: "invalid_request_error",
@@ -119,13 +120,10 @@ class AnthropicReply(NamedTuple):
         self,
         pieces: tuple[str, ...],
         finish: str,
-        prompt_tokens: int,
-        *,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
+        prompt: PromptTokens,
     ) -> bytes:
         """The `message` object."""
-        usage = _usage(prompt_tokens, len(pieces), cached_tokens, cache_write_tokens)
+        usage = _usage(prompt, len(pieces))
         return orjson.dumps(
             {
                 **self._message([{"type": "text", "text": "".join(pieces)}]),
@@ -134,11 +132,9 @@ class AnthropicReply(NamedTuple):
             }
         )
 
-    def stream_start(
-        self, prompt_tokens: int, *, cached_tokens: int = 0, cache_write_tokens: int = 0
-    ) -> bytes:
+    def stream_start(self, prompt: PromptTokens) -> bytes:
         """`message_start`, `content_block_start` and a `ping`."""
-        usage = _usage(prompt_tokens, 1, cached_tokens, cache_write_tokens)
+        usage = _usage(prompt, 1)
         message = {**self._message([]), "usage": usage}
         return b"".join(
             (
@@ -163,16 +159,13 @@ class AnthropicReply(NamedTuple):
         self,
         completion_tokens: int,
         finish: str,
-        prompt_tokens: int,
-        *,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
+        prompt: PromptTokens,
     ) -> bytes:
         """`content_block_stop`, `message_delta` with the usage, `message_stop`.
 
         As Anthropic's API does today, `message_delta` carries the cumulative input counts
         (the same as `message_start`'s) besides the output tokens."""
-        usage = _usage(prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens)
+        usage = _usage(prompt, completion_tokens)
         delta = {
             "type": "message_delta",
             "delta": {"stop_reason": _STOP_REASONS[finish], "stop_sequence": None},
@@ -198,16 +191,14 @@ class AnthropicReply(NamedTuple):
         }
 
 
-def _usage(
-    prompt_tokens: int, output_tokens: int, cached_tokens: int, cache_write_tokens: int
-) -> dict[str, int]:
+def _usage(prompt: PromptTokens, output_tokens: int) -> dict[str, int]:
     """Anthropic's usage: `input_tokens` counts only the prompt tokens neither read from nor
     written to the prompt cache, which are reported apart."""
     return {
-        "input_tokens": max(0, prompt_tokens - cached_tokens - cache_write_tokens),
+        "input_tokens": max(0, prompt.total - prompt.cached - prompt.written),
         "output_tokens": output_tokens,
-        "cache_creation_input_tokens": cache_write_tokens,
-        "cache_read_input_tokens": cached_tokens,
+        "cache_creation_input_tokens": prompt.written,
+        "cache_read_input_tokens": prompt.cached,
     }
 
 

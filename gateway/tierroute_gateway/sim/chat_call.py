@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
 
+from tierroute_gateway.sim.usage import PromptTokens
+
 
 class ErrorKind(StrEnum):
     """Failure classes; each wire API renders them in its own error shape."""
@@ -48,18 +50,12 @@ class Reply(Protocol):
         self,
         pieces: tuple[str, ...],
         finish: str,
-        prompt_tokens: int,
-        *,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
+        prompt: PromptTokens,
     ) -> bytes:
-        """The whole non-streaming response body; `cached_tokens` of the prompt were read
-        from the prompt cache and `cache_write_tokens` written to it."""
+        """The whole non-streaming response body, reporting `prompt`'s tokens."""
         ...
 
-    def stream_start(
-        self, prompt_tokens: int, *, cached_tokens: int = 0, cache_write_tokens: int = 0
-    ) -> bytes:
+    def stream_start(self, prompt: PromptTokens) -> bytes:
         """Frames before the first token."""
         ...
 
@@ -71,10 +67,7 @@ class Reply(Protocol):
         self,
         completion_tokens: int,
         finish: str,
-        prompt_tokens: int,
-        *,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
+        prompt: PromptTokens,
     ) -> bytes:
         """Frames that close the stream, with usage."""
         ...

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from tierroute_gateway.sim.behaviour import Answer, Behaviour, Draw, Outcome
 from tierroute_gateway.sim.chat_call import Reply
+from tierroute_gateway.sim.usage import PromptTokens
 
 _JSON = "application/json"
 _EVENT_STREAM = "text/event-stream; charset=utf-8"
@@ -26,9 +27,7 @@ async def stream_answer(
     answer: Answer,
     draw: Draw,
     behaviour: Behaviour,
-    prompt_tokens: int,
-    cached_tokens: int = 0,
-    cache_write_tokens: int = 0,
+    prompt: PromptTokens,
 ) -> web.StreamResponse:
     """Send the answer as server-sent events: first token after the TTFT, then at speed."""
     if draw.first_token_s:
@@ -41,16 +40,8 @@ async def stream_answer(
     end = b""
     if not drop:
         tokens, finish = len(answer.pieces), answer.finish
-        end = reply.stream_end(
-            tokens,
-            finish,
-            prompt_tokens,
-            cached_tokens=cached_tokens,
-            cache_write_tokens=cache_write_tokens,
-        )
-    start = reply.stream_start(
-        prompt_tokens, cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens
-    )
+        end = reply.stream_end(tokens, finish, prompt)
+    start = reply.stream_start(prompt)
     interval_s = behaviour.token_interval_s
     try:
         await response.prepare(request)

@@ -15,6 +15,7 @@ from tierroute_gateway.sim.chat_call import (
     optional_bool,
     positive_int,
 )
+from tierroute_gateway.sim.usage import PromptTokens
 
 _ERROR_TYPES = {
     ErrorKind.BAD_REQUEST: ("invalid_request_error", None),
@@ -112,10 +113,7 @@ class OpenAIReply(NamedTuple):
         self,
         pieces: tuple[str, ...],
         finish: str,
-        prompt_tokens: int,
-        *,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
+        prompt: PromptTokens,
     ) -> bytes:
         """The `chat.completion` object (OpenAI reports no cache writes)."""
         return orjson.dumps(
@@ -136,14 +134,12 @@ class OpenAIReply(NamedTuple):
                         "finish_reason": finish,
                     }
                 ],
-                "usage": _usage(prompt_tokens, len(pieces), cached_tokens),
+                "usage": _usage(prompt, len(pieces)),
                 "system_fingerprint": "tierroute-sim",
             }
         )
 
-    def stream_start(
-        self, prompt_tokens: int, *, cached_tokens: int = 0, cache_write_tokens: int = 0
-    ) -> bytes:
+    def stream_start(self, prompt: PromptTokens) -> bytes:
         """The first chunk: the assistant role with empty content (usage comes at the end)."""
         return self._chunk({"role": "assistant", "content": ""}, None)
 
@@ -159,17 +155,14 @@ class OpenAIReply(NamedTuple):
         self,
         completion_tokens: int,
         finish: str,
-        prompt_tokens: int,
-        *,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
+        prompt: PromptTokens,
     ) -> bytes:
         """The finish chunk, the usage chunk when asked for, and `[DONE]`."""
         frames = [self._chunk({}, finish)]
         if self.include_usage:
             usage = {
                 **self._frame([]),
-                "usage": _usage(prompt_tokens, completion_tokens, cached_tokens),
+                "usage": _usage(prompt, completion_tokens),
             }
             frames.append(b"data: " + orjson.dumps(usage) + b"\n\n")
         frames.append(_DONE)
@@ -193,13 +186,14 @@ class OpenAIReply(NamedTuple):
         }
 
 
-def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int) -> dict[str, Any]:
-    """OpenAI's usage: `prompt_tokens` counts every prompt token, the cached ones included."""
+def _usage(prompt: PromptTokens, completion_tokens: int) -> dict[str, Any]:
+    """OpenAI's usage: `prompt_tokens` counts every prompt token, the cached ones included
+    (OpenAI reports no cache writes)."""
     usage: dict[str, Any] = {
-        "prompt_tokens": prompt_tokens,
+        "prompt_tokens": prompt.total,
         "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
+        "total_tokens": prompt.total + completion_tokens,
     }
-    if cached_tokens:
-        usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
+    if prompt.cached:
+        usage["prompt_tokens_details"] = {"cached_tokens": prompt.cached}
     return usage

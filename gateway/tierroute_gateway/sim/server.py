@@ -25,8 +25,8 @@ from tierroute_gateway.sim.delivery import drop_body, reset_connection, stream_a
 from tierroute_gateway.sim.state import Api, Seen, SimState
 from tierroute_gateway.sim.usage import (
     anthropic_prompt_tokens,
-    cached_prompt_tokens,
     openai_prompt_tokens,
+    prompt_tokens_with_cache,
 )
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -162,31 +162,16 @@ async def _deliver(
     prompt_tokens: int,
 ) -> web.StreamResponse:
     """Send the answer, streamed or whole, with the prompt-cache reads and writes it reports."""
-    cached_tokens = cached_prompt_tokens(prompt_tokens, behaviour.cached_prompt_share)
-    cache_write_tokens = min(
-        cached_prompt_tokens(prompt_tokens, behaviour.cache_write_share),
-        prompt_tokens - cached_tokens,
+    prompt = prompt_tokens_with_cache(
+        prompt_tokens, behaviour.cached_prompt_share, behaviour.cache_write_share
     )
     if stream:
         return await stream_answer(
-            request,
-            reply=reply,
-            answer=answer,
-            draw=draw,
-            behaviour=behaviour,
-            prompt_tokens=prompt_tokens,
-            cached_tokens=cached_tokens,
-            cache_write_tokens=cache_write_tokens,
+            request, reply=reply, answer=answer, draw=draw, behaviour=behaviour, prompt=prompt
         )
     if draw.latency_s:
         await asyncio.sleep(draw.latency_s)
-    body = reply.body(
-        answer.pieces,
-        answer.finish,
-        prompt_tokens,
-        cached_tokens=cached_tokens,
-        cache_write_tokens=cache_write_tokens,
-    )
+    body = reply.body(answer.pieces, answer.finish, prompt)
     if draw.outcome is Outcome.DROP:
         return await drop_body(request, body)
     return web.Response(body=body, content_type=_JSON)

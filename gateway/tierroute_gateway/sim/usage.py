@@ -12,7 +12,7 @@ reports no writes); the two shares add up to at most 1.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from tierroute_gateway.sim.media import (
     IMAGE_HEAD_BYTES,
@@ -32,6 +32,24 @@ UNKNOWN_IMAGE_SIZE = (1024, 1024)
 def text_tokens(text: str) -> int:
     """Tokens of plain text: one per four characters, rounded up."""
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+class PromptTokens(NamedTuple):
+    """A request's prompt tokens and, of those, how many the provider reports as read from
+    (`cached`) and written to (`written`) its prompt cache."""
+
+    total: int
+    cached: int = 0
+    written: int = 0
+
+
+def prompt_tokens_with_cache(total: int, read_share: float, write_share: float) -> PromptTokens:
+    """`total` prompt tokens split by a model's cache read and write shares (never more than
+    the prompt between them)."""
+    cached = cached_prompt_tokens(total, read_share)
+    return PromptTokens(
+        total, cached, min(cached_prompt_tokens(total, write_share), total - cached)
+    )
 
 
 def cached_prompt_tokens(prompt_tokens: int, share: float) -> int:

@@ -17,7 +17,7 @@ from tierroute_gateway.sim import anthropic_api, openai_api
 from tierroute_gateway.sim.behaviour import behaviour_of
 from tierroute_gateway.sim.catalog import ProfileError, load_profile, profile_from_catalogs
 from tierroute_gateway.sim.profile import ModelProfile
-from tierroute_gateway.sim.usage import cached_prompt_tokens
+from tierroute_gateway.sim.usage import PromptTokens, cached_prompt_tokens, prompt_tokens_with_cache
 
 
 def _data(frame: str) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def test_cached_tokens_stay_within_the_prompt_and_near_the_share(prompt: int, sh
 
 def test_openai_body_reports_cached_tokens_inside_the_prompt_tokens() -> None:
     reply = openai_api.OpenAIReply("id1", "m", 1, include_usage=False)
-    body = json.loads(reply.body(("Hi",), "stop", 40, cached_tokens=20))
+    body = json.loads(reply.body(("Hi",), "stop", PromptTokens(40, cached=20)))
     assert body["usage"] == {
         "prompt_tokens": 40,
         "completion_tokens": 1,
@@ -82,9 +82,9 @@ def test_openai_body_reports_cached_tokens_inside_the_prompt_tokens() -> None:
 def test_openai_stream_usage_chunk_reports_cached_tokens() -> None:
     reply = openai_api.OpenAIReply("id1", "m", 1, include_usage=True)
     raw = (
-        reply.stream_start(40, cached_tokens=20)
+        reply.stream_start(PromptTokens(40, cached=20))
         + reply.stream_delta(("Hi",))
-        + reply.stream_end(1, "stop", 40, cached_tokens=20)
+        + reply.stream_end(1, "stop", PromptTokens(40, cached=20))
     )
     frames = _frames(raw)
     assert frames[-1] == "data: [DONE]"
@@ -95,12 +95,15 @@ def test_openai_stream_usage_chunk_reports_cached_tokens() -> None:
 
 def test_openai_usage_without_cache_reads_keeps_its_plain_shape() -> None:
     reply = openai_api.OpenAIReply("id1", "m", 1, include_usage=False)
-    assert "prompt_tokens_details" not in json.loads(reply.body(("Hi",), "stop", 40))["usage"]
+    assert (
+        "prompt_tokens_details"
+        not in json.loads(reply.body(("Hi",), "stop", PromptTokens(40)))["usage"]
+    )
 
 
 def test_anthropic_body_reports_cache_reads_apart_from_input_tokens() -> None:
     reply = anthropic_api.AnthropicReply("msg_1", "m")
-    usage = json.loads(reply.body(("Hi",), "stop", 40, cached_tokens=15))["usage"]
+    usage = json.loads(reply.body(("Hi",), "stop", PromptTokens(40, cached=15)))["usage"]
     assert usage["cache_read_input_tokens"] == 15
     assert usage["input_tokens"] == 25
     assert usage["cache_creation_input_tokens"] == 0
@@ -109,9 +112,9 @@ def test_anthropic_body_reports_cache_reads_apart_from_input_tokens() -> None:
 def test_anthropic_stream_reports_cache_reads_in_message_start() -> None:
     reply = anthropic_api.AnthropicReply("msg_1", "m")
     raw = (
-        reply.stream_start(40, cached_tokens=15)
+        reply.stream_start(PromptTokens(40, cached=15))
         + reply.stream_delta(("Hi",))
-        + reply.stream_end(1, "stop", 40, cached_tokens=15)
+        + reply.stream_end(1, "stop", PromptTokens(40, cached=15))
     )
     start = _data(_frames(raw)[0])
     assert start["type"] == "message_start"
@@ -170,19 +173,21 @@ def test_a_catalog_built_profile_reports_neither_reads_nor_writes() -> None:
     st.floats(min_value=0, max_value=1),
     st.floats(min_value=0, max_value=1),
 )
-def test_reads_and_writes_of_valid_shares_never_exceed_the_prompt(
+def test_reads_and_writes_never_exceed_the_prompt_and_reads_follow_their_share(
     prompt: int, cached_share: float, write_share: float
 ) -> None:
-    if cached_share + write_share > 1:
-        write_share = 1 - cached_share
-    cached = cached_prompt_tokens(prompt, cached_share)
-    written = cached_prompt_tokens(prompt, write_share)
-    assert cached + written <= prompt
+    split = prompt_tokens_with_cache(prompt, cached_share, write_share)
+    assert split.total == prompt
+    assert split.cached == cached_prompt_tokens(prompt, cached_share)
+    assert 0 <= split.written <= cached_prompt_tokens(prompt, write_share)
+    assert split.cached + split.written <= prompt
+    if cached_share + write_share <= 1:  # a valid profile: writes follow their share too
+        assert split.written >= cached_prompt_tokens(prompt, write_share) - 1
 
 
 def test_anthropic_body_reports_cache_writes_apart_from_input_tokens() -> None:
     reply = anthropic_api.AnthropicReply("msg_1", "m")
-    raw = reply.body(("Hi",), "stop", 40, cached_tokens=15, cache_write_tokens=10)
+    raw = reply.body(("Hi",), "stop", PromptTokens(40, cached=15, written=10))
     usage = json.loads(raw)["usage"]
     assert usage == {
         "input_tokens": 40 - 15 - 10,
@@ -194,17 +199,17 @@ def test_anthropic_body_reports_cache_writes_apart_from_input_tokens() -> None:
 
 def test_anthropic_input_tokens_never_go_negative() -> None:
     reply = anthropic_api.AnthropicReply("msg_1", "m")
-    raw = reply.body(("Hi",), "stop", 10, cached_tokens=8, cache_write_tokens=8)
+    raw = reply.body(("Hi",), "stop", PromptTokens(10, cached=8, written=8))
     assert json.loads(raw)["usage"]["input_tokens"] == 0
 
 
 def test_anthropic_stream_reports_cache_writes_at_start_and_in_the_final_delta() -> None:
     reply = anthropic_api.AnthropicReply("msg_1", "m")
-    cache = {"cached_tokens": 15, "cache_write_tokens": 5}
+    prompt = PromptTokens(40, cached=15, written=5)
     raw = (
-        reply.stream_start(40, **cache)
+        reply.stream_start(prompt)
         + reply.stream_delta(("Hi", "!"))
-        + reply.stream_end(2, "stop", 40, **cache)
+        + reply.stream_end(2, "stop", prompt)
     )
     datas = [_data(frame) for frame in _frames(raw)]
     start = datas[0]["message"]["usage"]
@@ -218,8 +223,8 @@ def test_anthropic_stream_reports_cache_writes_at_start_and_in_the_final_delta()
 
 def test_openai_usage_ignores_cache_writes() -> None:
     reply = openai_api.OpenAIReply("id1", "m", 1, include_usage=True)
-    plain = json.loads(reply.body(("Hi",), "stop", 40, cached_tokens=20))["usage"]
-    with_writes = reply.body(("Hi",), "stop", 40, cached_tokens=20, cache_write_tokens=10)
+    plain = json.loads(reply.body(("Hi",), "stop", PromptTokens(40, cached=20)))["usage"]
+    with_writes = reply.body(("Hi",), "stop", PromptTokens(40, cached=20, written=10))
     assert json.loads(with_writes)["usage"] == plain
-    end = reply.stream_end(1, "stop", 40, cached_tokens=20, cache_write_tokens=10)
+    end = reply.stream_end(1, "stop", PromptTokens(40, cached=20, written=10))
     assert _data(_frames(end)[-2])["usage"] == plain

@@ -8,6 +8,7 @@ import pytest
 
 from tierroute_gateway.sim import anthropic_api, openai_api
 from tierroute_gateway.sim.chat_call import ErrorKind, WireError
+from tierroute_gateway.sim.usage import PromptTokens
 
 
 def _frames(raw: bytes) -> list[str]:
@@ -58,9 +59,9 @@ def test_openai_parse_reads_the_fields_the_simulator_acts_on() -> None:
 def test_openai_stream_ends_with_finish_usage_and_done() -> None:
     reply = openai_api.OpenAIReply("id1", "m", 1, include_usage=True)
     raw = (
-        reply.stream_start(7)
+        reply.stream_start(PromptTokens(7))
         + reply.stream_delta(("Hello", " world"))
-        + reply.stream_end(2, "length", 7)
+        + reply.stream_end(2, "length", PromptTokens(7))
     )
     frames = _frames(raw)
     assert frames[-1] == "data: [DONE]"
@@ -75,7 +76,7 @@ def test_openai_stream_ends_with_finish_usage_and_done() -> None:
 
 def test_openai_stream_without_include_usage_has_no_usage_chunk() -> None:
     reply = openai_api.OpenAIReply("id1", "m", 1, include_usage=False)
-    frames = _frames(reply.stream_end(2, "stop", 7))
+    frames = _frames(reply.stream_end(2, "stop", PromptTokens(7)))
     assert len(frames) == 2
     assert "usage" not in json.loads(frames[0].removeprefix("data: "))
 
@@ -94,9 +95,9 @@ def test_anthropic_requires_max_tokens_and_known_roles() -> None:
 def test_anthropic_stream_follows_the_event_sequence() -> None:
     reply = anthropic_api.AnthropicReply("msg_1", "m")
     raw = (
-        reply.stream_start(11)
+        reply.stream_start(PromptTokens(11))
         + reply.stream_delta(("Hi", " there"))
-        + reply.stream_end(2, "stop", 11)
+        + reply.stream_end(2, "stop", PromptTokens(11))
     )
     events = [frame.split("\n")[0].removeprefix("event: ") for frame in _frames(raw)]
     assert events == [
