@@ -148,6 +148,25 @@ def test_a_client_expecting_100_continue_is_invited_then_answered(
     assert headers["x-tierroute-model"] == "economy-a"
 
 
+def test_a_pipelined_request_expecting_100_continue_is_invited_when_its_turn_comes(
+    gateway: GatewayProcess,
+) -> None:
+    with connect(gateway) as connection:
+        connection.sendall(
+            post_head(len(CHAT), b"X-Request-Id: ahead")
+            + CHAT
+            + post_head(len(CHAT), b"X-Request-Id: behind", b"Expect: 100-continue")
+        )
+        reader = Reader(connection)
+        first = reader.response()
+        # Without the invitation the body never comes: the server's 1 s body timeout answers.
+        assert reader.response()[0] == 100
+        connection.sendall(CHAT)
+        second = reader.response()
+    assert (first[0], first[1]["x-tierroute-request-id"]) == (200, "ahead")
+    assert (second[0], second[1]["x-tierroute-request-id"]) == (200, "behind")
+
+
 def test_an_oversized_body_announced_with_100_continue_is_refused_unread(
     gateway: GatewayProcess,
 ) -> None:

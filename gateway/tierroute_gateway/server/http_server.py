@@ -90,6 +90,7 @@ class _Request:
         "head_size",
         "headers",
         "http_10",
+        "invited",
         "keep_alive",
         "method",
         "path",
@@ -113,6 +114,7 @@ class _Request:
         self.keep_alive = True
         self.http_10 = False
         self.expect_continue = False
+        self.invited = False
         self.error: GatewayError | None = None
 
 
@@ -221,8 +223,8 @@ class GatewayHttpProtocol(asyncio.Protocol):
         if request.expect_continue and request.error is not None:
             # The client waits to be invited to send its body: refuse without reading it.
             self._finish_reading(request)
-        elif request.expect_continue and self._serving is None and not self._waiting:
-            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        else:
+            self._invite_if_next()
 
     def on_body(self, body: bytes) -> None:
         request = self._reading
@@ -332,6 +334,25 @@ class GatewayHttpProtocol(asyncio.Protocol):
             return
         self._idle_since = time.monotonic()
         self._serve_next()
+        self._invite_if_next()
+
+    def _invite_if_next(self) -> None:
+        """Send `100 Continue` to the request being read once it is next in line, if it waits
+        for one: right after its head, or (pipelined behind others) when they are answered."""
+        request = self._reading
+        if (
+            request is None
+            or not request.expect_continue
+            or request.invited
+            or not request.head_done
+            or request.size
+            or request.error is not None
+            or self._serving is not None
+            or self._waiting
+        ):
+            return
+        request.invited = True
+        self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def _refuse(self, request: _Request, error: GatewayError) -> None:
         self._app.count_refusal(request.path, error.status, error.code)
