@@ -116,12 +116,7 @@ class AnthropicReply(NamedTuple):
     request_id: str
     model: str
 
-    def body(
-        self,
-        pieces: tuple[str, ...],
-        finish: str,
-        prompt: PromptTokens,
-    ) -> bytes:
+    def body(self, pieces: tuple[str, ...], finish: str, prompt: PromptTokens) -> bytes:
         """The `message` object."""
         usage = _usage(prompt, len(pieces))
         return orjson.dumps(
@@ -155,12 +150,7 @@ class AnthropicReply(NamedTuple):
         """One `content_block_delta` per piece of text."""
         return b"".join(_DELTA_HEAD + orjson.dumps(piece) + _DELTA_TAIL for piece in pieces)
 
-    def stream_end(
-        self,
-        completion_tokens: int,
-        finish: str,
-        prompt: PromptTokens,
-    ) -> bytes:
+    def stream_end(self, completion_tokens: int, finish: str, prompt: PromptTokens) -> bytes:
         """`content_block_stop`, `message_delta` with the usage, `message_stop`.
 
         As Anthropic's API does today, `message_delta` carries the cumulative input counts

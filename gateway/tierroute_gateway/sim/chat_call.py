@@ -46,12 +46,7 @@ class ChatCall(NamedTuple):
 class Reply(Protocol):
     """Renders one call's answer in a wire format, whole or as stream frames."""
 
-    def body(
-        self,
-        pieces: tuple[str, ...],
-        finish: str,
-        prompt: PromptTokens,
-    ) -> bytes:
+    def body(self, pieces: tuple[str, ...], finish: str, prompt: PromptTokens) -> bytes:
         """The whole non-streaming response body, reporting `prompt`'s tokens."""
         ...
 
@@ -63,12 +58,7 @@ class Reply(Protocol):
         """Frames carrying these pieces of text."""
         ...
 
-    def stream_end(
-        self,
-        completion_tokens: int,
-        finish: str,
-        prompt: PromptTokens,
-    ) -> bytes:
+    def stream_end(self, completion_tokens: int, finish: str, prompt: PromptTokens) -> bytes:
         """Frames that close the stream, with usage."""
         ...
 

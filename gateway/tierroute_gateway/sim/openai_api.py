@@ -109,12 +109,7 @@ class OpenAIReply(NamedTuple):
     created: int
     include_usage: bool
 
-    def body(
-        self,
-        pieces: tuple[str, ...],
-        finish: str,
-        prompt: PromptTokens,
-    ) -> bytes:
+    def body(self, pieces: tuple[str, ...], finish: str, prompt: PromptTokens) -> bytes:
         """The `chat.completion` object (OpenAI reports no cache writes)."""
         return orjson.dumps(
             {
@@ -151,12 +146,7 @@ class OpenAIReply(NamedTuple):
         head, _, tail = template.partition(_SLOT_JSON)
         return b"".join(head + orjson.dumps(piece) + tail for piece in pieces)
 
-    def stream_end(
-        self,
-        completion_tokens: int,
-        finish: str,
-        prompt: PromptTokens,
-    ) -> bytes:
+    def stream_end(self, completion_tokens: int, finish: str, prompt: PromptTokens) -> bytes:
         """The finish chunk, the usage chunk when asked for, and `[DONE]`."""
         frames = [self._chunk({}, finish)]
         if self.include_usage:
